@@ -1,0 +1,147 @@
+import { statSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { diagnoseSource, loadRuleBase, type RuleBase } from '../diagnose.js';
+import { factsToJson } from '../facts/serialize.js';
+import { exitCodeFor, EXIT } from '../report/report.js';
+import { formatJson } from '../report/json.js';
+import { formatText } from '../report/text.js';
+import { RuleLoadError } from '../rules/load.js';
+import { SignatureCatalogError } from '../signatures/catalog.js';
+import { DirSource } from '../snapshot/dir-source.js';
+import { VERSION } from '../version.js';
+
+/** Live runs sample /proc/stat twice at least this far apart, for CPU utilisation. */
+const LIVE_STAT_INTERVAL_MS = 250;
+
+interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A problem the user can fix; printed as `procdx: message` and exit 3. */
+class UsageError extends Error {}
+
+/** Runs the CLI and returns the exit code: 0 nothing above info, 1 warning, 2 critical, 3 could not run. */
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('procdx')
+    .description('Diagnose a sick Linux host from /proc: findings with their evidence and advice.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run procdx --help for usage)');
+
+  const procRoot = () => new Option('--proc-root <dir>', 'read a directory laid out like /proc instead of the live /proc');
+  const rulesDirs = () =>
+    new Option('--rules <dir>', 'add a rule set directory (repeatable; later sets override earlier ones by rule id)')
+      .argParser((dir: string, prev: string[] = []) => [...prev, dir]);
+
+  program
+    .command('diagnose')
+    .description('collect /proc, compute facts, run the rules and print the findings')
+    .addOption(procRoot())
+    .addOption(rulesDirs())
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', '\nExit codes: 0 nothing above info, 1 warning, 2 critical, 3 could not run.')
+    .action(async (opts: { procRoot?: string; rules?: string[]; format: 'text' | 'json' }) => {
+      const base = ruleBase(opts.rules);
+      const { source, interval } = sourceFor(opts.procRoot);
+      const { report } = await diagnoseSource(source, base, interval);
+      io.stdout.write(
+        opts.format === 'json'
+          ? formatJson(report)
+          : formatText(report, { width: io.stdout.isTTY ? (io.stdout.columns ?? 80) : 80, color: useColor(io) }),
+      );
+      exitCode = exitCodeFor(report);
+    });
+
+  program
+    .command('facts')
+    .description('print every fact computed from /proc, with its sources')
+    .addOption(procRoot())
+    .addOption(rulesDirs())
+    .option('--json', 'print JSON (schemas/facts.schema.json)')
+    .action(async (opts: { procRoot?: string; rules?: string[]; json?: boolean }) => {
+      const base = ruleBase(opts.rules);
+      const { source, interval } = sourceFor(opts.procRoot);
+      const { facts } = await diagnoseSource(source, base, interval);
+      const json = factsToJson(facts);
+      if (opts.json) {
+        io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        return;
+      }
+      for (const [name, fact] of Object.entries(json['facts'] as Record<string, { value?: unknown; unit?: string; unknown?: string }>)) {
+        const value = fact.unknown !== undefined ? `unknown (${fact.unknown})` : `${JSON.stringify(fact.value)}${fact.unit ? ` ${fact.unit}` : ''}`;
+        io.stdout.write(`${name} = ${value}\n`);
+      }
+      const entities = json['entities'] as Record<string, unknown[]>;
+      io.stdout.write(`entities: ${Object.entries(entities).map(([k, v]) => `${v.length} ${k}`).join(', ')} (--json shows them)\n`);
+    });
+
+  const rules = program.command('rules').description('inspect the rule sets');
+  rules
+    .command('list')
+    .description('list the effective rules and where each came from')
+    .addOption(rulesDirs())
+    .option('--json', 'print JSON')
+    .action((opts: { rules?: string[]; json?: boolean }) => {
+      const base = ruleBase(opts.rules);
+      const rows = base.rules.map((r) => ({ id: r.id, severity: r.severity, for_each: r.for_each ?? 'host', origin: r.origin, file: r.file }));
+      if (opts.json) {
+        io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      const widths = (['id', 'severity', 'for_each', 'origin'] as const).map((k) => Math.max(k.length, ...rows.map((r) => r[k].length)));
+      const line = (cells: string[]) => cells.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd();
+      io.stdout.write(`${line(['id', 'severity', 'for_each', 'origin', 'file'])}\n`);
+      for (const r of rows) io.stdout.write(`${line([r.id, r.severity, r.for_each, r.origin, r.file])}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.couldNotRun;
+    }
+    if (err instanceof RuleLoadError || err instanceof SignatureCatalogError) {
+      io.stderr.write(`procdx: the rules could not be loaded; nothing was run. Fix these and try again:\n${err.errors.map((e) => `  ${e}`).join('\n')}\n`);
+      return EXIT.couldNotRun;
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`procdx: ${err.message}\n`);
+      return EXIT.couldNotRun;
+    }
+    io.stderr.write(`procdx: internal error, please report it with this output: ${(err as Error).stack ?? String(err)}\n`);
+    return EXIT.couldNotRun;
+  }
+}
+
+function ruleBase(dirs: string[] | undefined): RuleBase {
+  for (const dir of dirs ?? []) {
+    if (!isDir(dir)) throw new UsageError(`--rules ${dir}: not a directory; give a directory of rule YAML files`);
+  }
+  return loadRuleBase(dirs ?? []);
+}
+
+function sourceFor(procRoot: string | undefined): { source: DirSource; interval: number } {
+  if (procRoot !== undefined) {
+    if (!isDir(procRoot)) throw new UsageError(`--proc-root ${procRoot}: not a directory; give a directory laid out like /proc`);
+    return { source: new DirSource(procRoot), interval: 0 };
+  }
+  if (!isDir('/proc/self')) throw new UsageError('/proc is not mounted here; mount it (mount -t proc proc /proc) or use --proc-root DIR');
+  return { source: new DirSource('/proc'), interval: LIVE_STAT_INTERVAL_MS };
+}
+
+function useColor(io: Io): boolean {
+  return Boolean(io.stdout.isTTY) && !io.env['NO_COLOR'] && io.env['TERM'] !== 'dumb';
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { computeFacts, type ComputedFacts } from './facts/index.js';
+import { evaluate } from './rules/evaluate.js';
+import { loadRules, ruleSetSources, type RuleSetSource } from './rules/load.js';
+import type { Rule } from './rules/rule.js';
+import { summarize, type Report } from './report/report.js';
+import { loadSignatureCatalog, type SignatureCatalog } from './signatures/catalog.js';
+import { collect, GLOBAL_FILES } from './snapshot/collect.js';
+import type { Snapshot } from './snapshot/snapshot.js';
+import type { ProcSource } from './snapshot/source.js';
+import { VERSION } from './version.js';
+
+export interface RuleBase {
+  rules: Rule[];
+  catalog: SignatureCatalog;
+}
+
+/** Rules and stack signatures from every rule set: built-in, /etc/procdx/rules.d, each --rules DIR. */
+export function loadRuleBase(ruleDirs: string[], siteDir?: string): RuleBase {
+  const sources: RuleSetSource[] = ruleSetSources(ruleDirs, siteDir);
+  return {
+    catalog: loadSignatureCatalog(sources.map((s) => join(s.dir, 'signatures'))),
+    rules: loadRules(sources),
+  };
+}
+
+export interface Diagnosis {
+  snapshot: Snapshot;
+  facts: ComputedFacts;
+  report: Report;
+}
+
+export async function diagnoseSource(source: ProcSource, base: RuleBase, statIntervalMs: number): Promise<Diagnosis> {
+  const snapshot = await collect(source, { statIntervalMs });
+  const facts = computeFacts(snapshot, base.catalog);
+  return { snapshot, facts, report: await reportFor(snapshot, facts, base) };
+}
+
+/** From computed facts to the report: pure, so that a replayed snapshot gives the same bytes. */
+export async function reportFor(snapshot: Snapshot, facts: ComputedFacts, base: RuleBase): Promise<Report> {
+  const { findings, notEvaluated } = await evaluate(base.rules, facts);
+  const text = (name: string): string | null => {
+    const fact = facts.facts.get(name);
+    return fact?.ok ? String(fact.value) : null;
+  };
+  return {
+    procdx: { version: VERSION },
+    source: snapshot.source,
+    host: { hostname: text('kernel.hostname'), kernel: text('kernel.release') },
+    summary: summarize(findings, base.rules, notEvaluated),
+    findings,
+    notEvaluated,
+    unread: unreadFiles(snapshot, facts),
+  };
+}
+
+const GLOBAL = new Set<string>(GLOBAL_FILES);
+
+/**
+ * Reads that failed, grouped by reason. A per-task file that is gone (ENOENT) is a task that exited
+ * while we read: normal churn, not reported. A host-wide file that is absent is reported.
+ */
+function unreadFiles(snapshot: Snapshot, facts: ComputedFacts): Report['unread'] {
+  const byReason = new Map<string, string[]>();
+  const add = (reason: string, path: string): void => {
+    const list = byReason.get(reason) ?? [];
+    list.push(`/proc/${path}`);
+    byReason.set(reason, list);
+  };
+  for (const map of [snapshot.files, snapshot.links, snapshot.dirs]) {
+    for (const [path, read] of map) {
+      if (read.ok || (read.error === 'ENOENT' && !GLOBAL.has(path))) continue;
+      add(read.error, path);
+    }
+  }
+  for (const p of facts.problems) add('unparsable', p.path);
+  return [...byReason]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([reason, paths]) => ({ reason, count: paths.length, sample: paths.sort().slice(0, 5) }));
+}

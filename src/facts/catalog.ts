@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { schemasDir } from '../paths.js';
+import { ENTITY_KINDS, type EntityKind } from './fact.js';
+
+interface FactsSchema {
+  properties: { facts: { properties: Record<string, unknown>; patternProperties?: Record<string, unknown> } };
+  definitions: Record<string, { properties?: { facts?: { properties?: Record<string, unknown> } } }>;
+}
+
+/**
+ * The names of every fact, as documented in schemas/facts.schema.json: what rules may name.
+ * Global facts are listed by name (or by pattern, for the per-signature and per-wait-class
+ * families); entity facts by the entity kind whose `for_each` rules may use them.
+ */
+export class FactCatalog {
+  private readonly names: Set<string>;
+  private readonly patterns: RegExp[];
+  private readonly entityNames: Record<EntityKind, Set<string>>;
+
+  constructor(schema: FactsSchema) {
+    this.names = new Set(Object.keys(schema.properties.facts.properties));
+    this.patterns = Object.keys(schema.properties.facts.patternProperties ?? {}).map((p) => new RegExp(p));
+    const entityNames = {} as Record<EntityKind, Set<string>>;
+    for (const kind of Object.keys(ENTITY_KINDS) as EntityKind[]) {
+      entityNames[kind] = new Set(Object.keys(schema.definitions[`${kind}Entity`]?.properties?.facts?.properties ?? {}));
+    }
+    this.entityNames = entityNames;
+  }
+
+  /** True when a rule (applied to `forEach` entities, or host-wide) may name this fact. */
+  has(name: string, forEach?: EntityKind): boolean {
+    if (forEach && this.entityNames[forEach].has(name)) return true;
+    return this.names.has(name) || this.patterns.some((p) => p.test(name));
+  }
+
+  /** The closest known name, for "did you mean" in load errors. */
+  suggest(name: string, forEach?: EntityKind): string | undefined {
+    const candidates = [...this.names, ...(forEach ? this.entityNames[forEach] : [])];
+    let best: string | undefined;
+    let bestDistance = Math.max(3, Math.floor(name.length / 4)) + 1;
+    for (const c of candidates) {
+      const d = editDistance(name, c);
+      if (d < bestDistance) {
+        best = c;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  /** Facts of each entity kind, and the prefix they use, for error messages. */
+  entityFacts(kind: EntityKind): string[] {
+    return [...this.entityNames[kind]].sort();
+  }
+}
+
+let cached: FactCatalog | undefined;
+
+export function factCatalog(): FactCatalog {
+  cached ??= new FactCatalog(JSON.parse(readFileSync(join(schemasDir, 'facts.schema.json'), 'utf8')) as FactsSchema);
+  return cached;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = current;
+    }
+  }
+  return row[b.length]!;
+}

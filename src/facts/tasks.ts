@@ -1,0 +1,202 @@
+import type { SignatureCatalog, Classification } from '../signatures/catalog.js';
+import { known, unknown, procPath, type Entity, type Fact, type FactMap, type SourceRef } from './fact.js';
+import { sampleDistinct } from './sample.js';
+import type { ProcessInfo, TaskTable, ThreadInfo } from './task-table.js';
+
+/** Task states counted as facts, as /proc/PID/stat field 3 prints them (proc(5)). */
+export const STATES = ['R', 'S', 'D', 'Z', 'T', 't', 'I'] as const;
+
+export const WAIT_CLASSES = [
+  'mmap_lock_read', 'mmap_lock_write', 'io_wait_block', 'page_lock', 'nfs', 'fuse', 'jbd2_journal', 'xfs_log', 'mutex',
+  'rwsem_other', 'memory_reclaim', 'compaction', 'cgroup_freezer', 'vfork', 'fs_freeze', 'other',
+] as const;
+
+interface BlockedThread {
+  process: ProcessInfo;
+  thread: ThreadInfo;
+}
+
+/** Stack classifications of every thread whose stack was read, computed once per run. */
+export class Classifier {
+  private readonly cache = new Map<ThreadInfo, Classification | null>();
+
+  constructor(private readonly catalog: SignatureCatalog) {}
+
+  classify(thread: ThreadInfo): Classification | null {
+    if (!this.cache.has(thread)) {
+      const stack = thread.stack;
+      this.cache.set(thread, stack?.ok ? this.catalog.classify(stack.frames) : null);
+    }
+    return this.cache.get(thread) ?? null;
+  }
+}
+
+/** Counts of processes and threads by state, and of D threads by wait class and by signature. */
+export function taskFacts(table: TaskTable, classifier: Classifier, catalog: SignatureCatalog, facts: FactMap): void {
+  const threads = table.processes.flatMap((process) => process.threads.map((thread) => ({ process, thread })));
+  const procSource: SourceRef = { path: '/proc/*/stat', excerpt: `field 3 (state) of ${table.processes.length} processes` };
+  const threadSource: SourceRef = { path: '/proc/*/task/*/stat', excerpt: `field 3 (state) of ${threads.length} threads` };
+
+  facts.set('tasks.processes.total', known(table.processes.length, [procSource], 'processes'));
+  facts.set('tasks.threads.total', known(threads.length, [threadSource], 'threads'));
+  for (const state of STATES) {
+    const procs = table.processes.filter((p) => p.state === state);
+    facts.set(`tasks.processes.${state}`, known(procs.length, [procSource, ...statSamples(procs, (p) => p)], 'processes'));
+    const ths = threads.filter((t) => t.thread.state === state);
+    facts.set(`tasks.threads.${state}`, known(ths.length, [threadSource, ...statSamples(ths, (t) => t.thread)], 'threads'));
+  }
+
+  const blocked = threads.filter((t) => t.thread.state === 'D');
+  const unreadable = blocked.filter((t) => t.thread.stack && !t.thread.stack.ok && t.thread.stack.reason !== 'ENOENT');
+  const stackReason = stackUnreadableReason(unreadable);
+  const byClass = new Map<string, BlockedThread[]>();
+  const bySignature = new Map<string, BlockedThread[]>();
+  for (const b of blocked) {
+    const c = classifier.classify(b.thread);
+    const cls = c ? c.signature.wait_class : 'unclassified';
+    push(byClass, cls, b);
+    if (c) push(bySignature, c.signature.id, b);
+  }
+  const classFact = (list: BlockedThread[] | undefined): Fact =>
+    stackReason && blocked.length === unreadable.length && blocked.length > 0
+      ? unknown(stackReason, [threadSource])
+      : known(list?.length ?? 0, stackSamples(list ?? [], classifier), 'threads');
+  for (const cls of [...WAIT_CLASSES, 'unclassified']) facts.set(`tasks.waitClass.${cls}`, classFact(byClass.get(cls)));
+  for (const signature of catalog.signatures) facts.set(`tasks.signature.${signature.id}`, classFact(bySignature.get(signature.id)));
+  facts.set(
+    'tasks.threads.dStacksUnreadable',
+    known(unreadable.length, unreadable.slice(0, 5).map((u) => ({ path: procPath(u.thread.stackPath), excerpt: reasonOf(u.thread) })), 'threads'),
+  );
+}
+
+/** One entity per process: its threads, D threads, zombie children and page faults stuck on its own mmap lock. */
+export function processEntities(table: TaskTable, classifier: Classifier): Entity[] {
+  const zombiesByParent = new Map<number, ProcessInfo[]>();
+  for (const p of table.processes) {
+    if (p.state === 'Z') push(zombiesByParent, p.ppid, p);
+  }
+  return table.processes.map((process) => {
+    const ref = [{ path: procPath(process.statPath), line: 1, excerpt: clip(process.statText) }];
+    const zombies = zombiesByParent.get(process.pid) ?? [];
+    const dThreads = process.threads.filter((t) => t.state === 'D');
+    const facts: FactMap = new Map([
+      ['process.pid', known(process.pid, ref)],
+      ['process.comm', known(process.comm, ref)],
+      ['process.state', known(process.state, ref)],
+      ['process.ppid', known(process.ppid, ref)],
+      ['process.threads', known(process.threads.length, [{ path: `/proc/${process.pid}/task`, excerpt: `${process.threads.length} entries` }], 'threads')],
+      ['process.dThreads', known(dThreads.length, statSamples(dThreads, (t) => t), 'threads')],
+      ['process.zombieChildren', known(zombies.length, statSamples(zombies, (z) => z), 'processes')],
+      ['process.ownMmapFaultWaiters', ownFaultWaiters(process, classifier)],
+    ]);
+    return { subject: { kind: 'process', pid: process.pid, comm: process.comm }, facts };
+  });
+}
+
+/**
+ * One entity per process N that blocked tasks hold an fd on (/proc/N/...): how many D tasks are
+ * reading its files, how many of them are waiting for its mmap lock, and what its own threads do.
+ */
+export function procTargetEntities(table: TaskTable, classifier: Classifier, facts: FactMap): Entity[] {
+  const readersByTarget = new Map<number, { reader: BlockedThread; fd: NonNullable<ProcessInfo['fds']>[number] }[]>();
+  let readerCount = 0;
+  for (const process of table.processes) {
+    const procFds = (process.fds ?? []).filter((fd) => fd.target.kind === 'proc' && fd.target.pid !== process.pid);
+    if (procFds.length === 0) continue;
+    for (const thread of process.threads.filter((t) => t.state === 'D')) {
+      readerCount++;
+      const seen = new Set<number>();
+      for (const fd of procFds) {
+        if (fd.target.kind !== 'proc' || seen.has(fd.target.pid)) continue;
+        seen.add(fd.target.pid);
+        push(readersByTarget, fd.target.pid, { reader: { process, thread }, fd });
+      }
+    }
+  }
+  facts.set('tasks.procReadersBlocked', known(readerCount, [{ path: '/proc/*/fd/*', excerpt: 'D tasks with an fd on another process\'s /proc files' }], 'threads'));
+
+  return [...readersByTarget.keys()].sort((a, b) => a - b).map((pid) => {
+    const readers = readersByTarget.get(pid)!;
+    const target = table.byPid.get(pid);
+    const targetRef: SourceRef[] = target ? [{ path: procPath(target.statPath), line: 1, excerpt: clip(target.statText) }] : [];
+    const fdRefs = sampleDistinct(readers, (r) => r.reader.process.comm).map((r) => ({
+      path: procPath(r.fd.path),
+      excerpt: `${r.reader.process.comm} (${r.reader.process.pid}) -> ${r.fd.target.text}`,
+    }));
+    const lockReaders = readers.filter((r) => {
+      const c = classifier.classify(r.reader.thread);
+      return c?.signature.wait_class === 'mmap_lock_read' && c.signature.context === 'proc_reader';
+    });
+    const files = [...new Set(readers.map((r) => (r.fd.target.kind === 'proc' ? r.fd.target.file : '')))].filter((f) => f !== '').sort();
+    const unreadable = readers.filter((r) => r.reader.thread.stack && !r.reader.thread.stack.ok && reasonOf(r.reader.thread) !== 'ENOENT');
+    const facts: FactMap = new Map<string, Fact>([
+      ['target.pid', known(pid, fdRefs)],
+      ['target.comm', target ? known(target.comm, targetRef) : unknown(`/proc/${pid}/stat: process ${pid} has exited or was not read`)],
+      ['target.readers', known(readers.length, fdRefs, 'threads')],
+      [
+        'target.mmapLockReaders',
+        unreadable.length === readers.length
+          ? unknown(stackUnreadableReason(unreadable.map((r) => r.reader)) ?? 'reader stacks not read', fdRefs)
+          : known(lockReaders.length, [...fdRefs, ...stackSamples(lockReaders.map((r) => r.reader), classifier)], 'threads'),
+      ],
+      ['target.readerFiles', known(files, fdRefs)],
+      ['target.threads', target ? known(target.threads.length, [{ path: `/proc/${pid}/task`, excerpt: `${target.threads.length} entries` }], 'threads') : unknown(`process ${pid} has exited`)],
+      ['target.ownMmapFaultWaiters', target ? ownFaultWaiters(target, classifier) : unknown(`process ${pid} has exited`)],
+    ]);
+    return { subject: { kind: 'process', pid, comm: target?.comm ?? '?' }, facts };
+  });
+}
+
+/** Threads of a process stuck in a page fault on the process's own mmap lock. */
+function ownFaultWaiters(process: ProcessInfo, classifier: Classifier): Fact {
+  const dThreads = process.threads.filter((t) => t.state === 'D');
+  const unreadable = dThreads.filter((t) => t.stack && !t.stack.ok && t.stack.reason !== 'ENOENT');
+  if (dThreads.length > 0 && unreadable.length === dThreads.length) {
+    return unknown(stackUnreadableReason(unreadable.map((thread) => ({ process, thread })))!);
+  }
+  const waiters = dThreads.filter((t) => {
+    const c = classifier.classify(t);
+    return c !== null && c.signature.context === 'page_fault' && c.signature.wait_class.startsWith('mmap_lock');
+  });
+  return known(waiters.length, stackSamples(waiters.map((thread) => ({ process, thread })), classifier), 'threads');
+}
+
+/** Evidence of a classified stack: the frames that decided it, with their line in the stack file. */
+function stackSamples(list: BlockedThread[], classifier: Classifier): SourceRef[] {
+  return sampleDistinct(list, (b) => b.process.comm).flatMap((b) => {
+    const c = classifier.classify(b.thread);
+    if (!c) return [];
+    return c.frames.map((f) => ({ path: procPath(b.thread.stackPath), line: f.line, excerpt: f.text }));
+  });
+}
+
+function statSamples<T>(list: T[], thread: (item: T) => { statPath: string; statText: string; comm: string }): SourceRef[] {
+  return sampleDistinct(list, (item) => thread(item).comm).map((item) => {
+    const t = thread(item);
+    return { path: procPath(t.statPath), line: 1, excerpt: clip(t.statText) };
+  });
+}
+
+function reasonOf(thread: ThreadInfo): string {
+  return thread.stack && !thread.stack.ok ? thread.stack.reason : 'not read';
+}
+
+function stackUnreadableReason(unreadable: BlockedThread[]): string | null {
+  if (unreadable.length === 0) return null;
+  const codes = [...new Set(unreadable.map((u) => reasonOf(u.thread)))].sort();
+  const hint = codes.includes('EACCES') || codes.includes('EPERM') ? ' (reading /proc/PID/stack needs root)' : '';
+  return `stacks of ${unreadable.length} blocked threads unreadable: ${codes.join(', ')}${hint}`;
+}
+
+/** stat lines are long; evidence quotes the part up to the state and ppid. */
+function clip(statText: string): string {
+  const close = statText.lastIndexOf(')');
+  const end = close === -1 ? 80 : close + 12;
+  return statText.length > end ? `${statText.slice(0, end).trimEnd()} ...` : statText;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

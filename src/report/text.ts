@@ -1,0 +1,189 @@
+import type { FactValue } from '../facts/fact.js';
+import { describeSubject, severityRank, type Evidence, type Finding } from '../findings/finding.js';
+import type { Report } from './report.js';
+
+export interface TextOptions {
+  width: number;
+  color: boolean;
+}
+
+const OPERATOR_SYMBOLS: Record<string, string> = {
+  equal: '==', notEqual: '!=', lessThan: '<', lessThanInclusive: '<=', greaterThan: '>', greaterThanInclusive: '>=',
+  in: 'in', notIn: 'not in', contains: 'contains', doesNotContain: 'does not contain',
+};
+
+/**
+ * The report for a person: the chain first (root causes on top, what each builds on beneath it),
+ * then each finding with its message, evidence (fact, value, test, and the /proc lines it came
+ * from) and advice, then what could not be evaluated or read.
+ */
+export function formatText(report: Report, options: TextOptions): string {
+  const style = styler(options.color);
+  const width = Math.max(60, options.width);
+  const out: string[] = [];
+  const host = [report.host.hostname, report.host.kernel && `kernel ${report.host.kernel}`].filter(Boolean).join(', ');
+  out.push(style.bold(`procdx ${report.procdx.version}`) + ` - ${report.source}${host ? ` - ${host}` : ''}`);
+  const s = report.summary;
+  out.push(`${s.critical} critical, ${s.warning} warning, ${s.info} info (${s.rules} rules, ${s.notEvaluated} not evaluated)`);
+
+  const numbering = chainOrder(report.findings);
+  if (report.findings.length === 0) {
+    out.push('', 'No findings: no rule fired on this host.');
+  } else {
+    out.push('', style.bold('Diagnosis chain (root causes first; each builds on the ones beneath it)'));
+    out.push(...chainTree(report.findings, numbering, style, width));
+    for (const finding of [...report.findings].sort((a, b) => numbering.get(a.id)! - numbering.get(b.id)!)) {
+      out.push('', ...findingBlock(finding, numbering, style, width));
+    }
+  }
+  if (report.notEvaluated.length > 0) {
+    out.push('', style.bold('Not evaluated (the host did not tell; these rules did not pass, they could not run)'));
+    for (const n of report.notEvaluated) {
+      const who = n.subjects ? ` for ${n.subjects.count} ${n.subjects.count === 1 ? 'subject' : 'subjects'}` : '';
+      out.push(...wrap(`- ${n.rule}${who}: ${n.reason}`, width, '    ', '  '));
+    }
+  }
+  if (report.unread.length > 0) {
+    out.push('', style.bold('Not read'));
+    for (const u of report.unread) out.push(...wrap(`- ${u.count} x ${u.reason}: ${u.sample.join(', ')}`, width, '    ', '  '));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+type Style = ReturnType<typeof styler>;
+
+function styler(color: boolean) {
+  const sgr = (code: string) => (text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const severity: Record<string, (t: string) => string> = { critical: sgr('1;31'), warning: sgr('1;33'), info: sgr('1;36') };
+  return {
+    bold: sgr('1'),
+    dim: sgr('2'),
+    severity: (s: string) => severity[s]!(s.toUpperCase()),
+  };
+}
+
+function roots(findings: Finding[]): Finding[] {
+  const builtOn = new Set(findings.flatMap((f) => f.because));
+  return findings.filter((f) => !builtOn.has(f.id)).sort(byImportance);
+}
+
+function byImportance(a: Finding, b: Finding): number {
+  return severityRank(a.severity) - severityRank(b.severity) || a.rule.localeCompare(b.rule) || a.id.localeCompare(b.id);
+}
+
+/** Numbers findings in the order the chain shows them: depth first from each root. */
+function chainOrder(findings: Finding[]): Map<string, number> {
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const order = new Map<string, number>();
+  const visit = (f: Finding): void => {
+    if (order.has(f.id)) return;
+    order.set(f.id, order.size + 1);
+    for (const child of children(f, byId)) visit(child);
+  };
+  for (const root of roots(findings)) visit(root);
+  for (const f of [...findings].sort(byImportance)) visit(f); // findings on a cycle-free graph are all reached; this is a guard
+  return order;
+}
+
+function children(f: Finding, byId: Map<string, Finding>): Finding[] {
+  return f.because.map((id) => byId.get(id)).filter((c): c is Finding => c !== undefined).sort(byImportance);
+}
+
+function chainTree(findings: Finding[], numbering: Map<string, number>, style: Style, width: number): string[] {
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const lines: string[] = [];
+  const shown = new Set<string>();
+  const walk = (f: Finding, prefix: string, branch: string): void => {
+    const again = shown.has(f.id);
+    shown.add(f.id);
+    const label = `[${numbering.get(f.id)}] ${style.severity(f.severity)} ${f.rule}  ${describeSubject(f.subject)}${again ? ' (above)' : ''}`;
+    lines.push(clip(`  ${prefix}${branch}${label}`, width + (label.length - strip(label).length)));
+    if (again) return;
+    const kids = children(f, byId);
+    const childPrefix = prefix + (branch === '' ? '' : branch === '└─ ' ? '   ' : '│  ');
+    kids.forEach((k, i) => walk(k, childPrefix, i === kids.length - 1 ? '└─ ' : '├─ '));
+  };
+  for (const root of roots(findings)) walk(root, '', '');
+  return lines;
+}
+
+function findingBlock(f: Finding, numbering: Map<string, number>, style: Style, width: number): string[] {
+  const lines: string[] = [];
+  lines.push(`[${numbering.get(f.id)}] ${style.severity(f.severity)}  ${style.bold(f.title)}`);
+  lines.push(`    ${describeSubject(f.subject)}; rule ${f.rule} (${f.ruleFile})`);
+  lines.push(...wrap(f.message, width, '    '));
+  lines.push('    ' + style.bold('Evidence'));
+  for (const e of f.evidence) lines.push(...evidenceLines(e, width));
+  if (f.because.length > 0) {
+    lines.push(`    ${style.bold('Builds on')} ${f.because.map((id) => `[${numbering.get(id) ?? '?'}]`).join(' ')}`);
+  }
+  if (f.advice.length > 0) {
+    lines.push('    ' + style.bold('Advice'));
+    for (const a of f.advice) {
+      lines.push(...wrap(`- ${a.text}`, width, '      ', '    '));
+      if (a.command) {
+        const mark = a.safe === false ? 'changes the system' : a.safe === true ? 'read-only' : 'unmarked';
+        lines.push(...wrap(`$ ${a.command}`, width, '          ', '        '));
+        lines.push(`        ${style.dim(`(${mark})`)}`);
+      }
+    }
+  }
+  if (f.references.length > 0) {
+    lines.push('    ' + style.bold('References'));
+    for (const r of f.references) lines.push(...wrap(`- ${r.title}: ${r.url}`, width, '        ', '      '));
+  }
+  return lines;
+}
+
+function evidenceLines(e: Evidence, width: number): string[] {
+  const unit = e.unit && e.unit !== 'ratio' ? ` ${e.unit}` : '';
+  let text: string;
+  if (e.unknown !== undefined) {
+    text = `${e.fact} unknown: ${e.unknown}`;
+  } else if (e.operator) {
+    const test = `${OPERATOR_SYMBOLS[e.operator] ?? e.operator} ${show(e.threshold ?? null)}`;
+    text = `${e.fact} = ${show(e.value)}${unit}  (${e.negated ? `not ${test}` : test})`;
+  } else {
+    text = `${e.fact} = ${show(e.value)}${unit}`;
+  }
+  const lines = wrap(`- ${text}`, width, '        ', '      ');
+  for (const src of e.sources) {
+    const where = src.line === undefined ? src.path : `${src.path}:${src.line}`;
+    lines.push(clip(`        ${where}${src.excerpt ? `  ${src.excerpt}` : ''}`, width));
+  }
+  return lines;
+}
+
+function show(v: FactValue): string {
+  if (Array.isArray(v)) return `[${v.map((x) => show(x)).join(', ')}]`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Word-wraps to the width; the first line takes `firstIndent`, the rest `indent`. */
+function wrap(text: string, width: number, indent: string, firstIndent = indent): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = firstIndent;
+  let lineHasWord = false;
+  for (const word of words) {
+    if (lineHasWord && strip(line).length + 1 + strip(word).length > width) {
+      lines.push(line);
+      line = indent;
+      lineHasWord = false;
+    }
+    line += (lineHasWord ? ' ' : '') + word;
+    lineHasWord = true;
+  }
+  lines.push(line);
+  return lines;
+}
+
+function clip(line: string, width: number): string {
+  return line.length > width ? `${line.slice(0, width - 3)}...` : line;
+}
+
+function strip(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}

@@ -1,0 +1,81 @@
+import type { FactScalar, FactValue } from '../facts/fact.js';
+import { isLeaf, type Condition, type Leaf, type Operator } from './rule.js';
+
+/** Every fact a condition tree reads, including facts used as thresholds. */
+export function conditionFacts(condition: Condition): string[] {
+  if (isLeaf(condition)) {
+    const threshold = condition.value;
+    return isFactRef(threshold) ? [condition.fact, threshold.fact] : [condition.fact];
+  }
+  if ('all' in condition) return condition.all.flatMap(conditionFacts);
+  if ('any' in condition) return condition.any.flatMap(conditionFacts);
+  return conditionFacts(condition.not);
+}
+
+export function isFactRef(value: Leaf['value']): value is { fact: string } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export type Lookup = (fact: string) => FactValue;
+
+/** The operators with json-rules-engine's semantics: numeric comparisons are false unless both sides are numbers. */
+export const OPERATOR_FUNCTIONS: Record<Operator, (a: FactValue, b: FactValue) => boolean> = {
+  equal: (a, b) => a === b,
+  notEqual: (a, b) => a !== b,
+  lessThan: (a, b) => numeric(a, b) && (a as number) < (b as number),
+  lessThanInclusive: (a, b) => numeric(a, b) && (a as number) <= (b as number),
+  greaterThan: (a, b) => numeric(a, b) && (a as number) > (b as number),
+  greaterThanInclusive: (a, b) => numeric(a, b) && (a as number) >= (b as number),
+  in: (a, b) => Array.isArray(b) && b.includes(a as FactScalar),
+  notIn: (a, b) => Array.isArray(b) && !b.includes(a as FactScalar),
+  contains: (a, b) => Array.isArray(a) && a.includes(b as FactScalar),
+  doesNotContain: (a, b) => Array.isArray(a) && !a.includes(b as FactScalar),
+};
+
+function numeric(a: FactValue, b: FactValue): boolean {
+  return typeof a === 'number' && typeof b === 'number';
+}
+
+export type Predicate = (lookup: Lookup) => boolean;
+
+/**
+ * Compiles a condition tree into a closure over a fact lookup: the fast path for rules applied to
+ * thousands of entities. Built from data, never from source text.
+ */
+export function compileCondition(condition: Condition): Predicate {
+  if (isLeaf(condition)) {
+    const op = OPERATOR_FUNCTIONS[condition.operator];
+    const fact = condition.fact;
+    const threshold = condition.value;
+    if (isFactRef(threshold)) return (lookup) => op(lookup(fact), lookup(threshold.fact));
+    return (lookup) => op(lookup(fact), threshold);
+  }
+  if ('all' in condition) {
+    const parts = condition.all.map(compileCondition);
+    return (lookup) => parts.every((p) => p(lookup));
+  }
+  if ('any' in condition) {
+    const parts = condition.any.map(compileCondition);
+    return (lookup) => parts.some((p) => p(lookup));
+  }
+  const inner = compileCondition(condition.not);
+  return (lookup) => !inner(lookup);
+}
+
+export interface LeafOutcome {
+  leaf: Leaf;
+  held: boolean;
+  /** True when the leaf sits under a `not`: the rule needed it to be false. */
+  negated: boolean;
+}
+
+/** The leaves that decided a true condition: held leaves under all/any, and the false leaves a `not` needed. */
+export function decidingLeaves(condition: Condition, lookup: Lookup, negated = false): LeafOutcome[] {
+  if (isLeaf(condition)) {
+    const held = compileCondition(condition)(lookup);
+    return held !== negated ? [{ leaf: condition, held, negated }] : [];
+  }
+  if ('all' in condition) return condition.all.flatMap((c) => decidingLeaves(c, lookup, negated));
+  if ('any' in condition) return condition.any.flatMap((c) => decidingLeaves(c, lookup, negated));
+  return decidingLeaves(condition.not, lookup, !negated);
+}

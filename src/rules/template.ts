@@ -1,0 +1,77 @@
+import type { FactValue } from '../facts/fact.js';
+
+/**
+ * Message templates: literal text with `{{ fact.name }}` or `{{ fact.name | filter }}` slots. The
+ * only thing a slot can reach is a fact value, and the only transformations are these filters.
+ */
+export const FILTERS: Record<string, (value: FactValue, arg: number | undefined) => string> = {
+  /** fixed(1): 12.6 */
+  fixed: (v, digits) => (typeof v === 'number' ? v.toFixed(digits ?? 0) : String(v)),
+  /** 0.024 -> 2.4% */
+  percent: (v, digits) => (typeof v === 'number' ? `${(v * 100).toFixed(digits ?? (v < 0.1 ? 1 : 0))}%` : String(v)),
+  /** 19456000 (kB) -> 18.6 GiB */
+  kb: (v) => (typeof v === 'number' ? humanKb(v) : String(v)),
+  /** ["cmdline","environ"] -> cmdline, environ */
+  list: (v) => (Array.isArray(v) ? v.join(', ') : String(v)),
+};
+
+export interface Slot {
+  fact: string;
+  filter?: string;
+  arg?: number;
+}
+
+type Part = string | Slot;
+
+const SLOT = /\{\{\s*([A-Za-z][A-Za-z0-9_.-]*)\s*(?:\|\s*([a-z]+)(?:\(\s*([0-9]{1,2})\s*\))?\s*)?\}\}/g;
+
+export type ParsedTemplate = { ok: true; parts: Part[] } | { ok: false; error: string };
+
+export function parseTemplate(text: string): ParsedTemplate {
+  const parts: Part[] = [];
+  let last = 0;
+  for (const m of [...text.matchAll(SLOT), null]) {
+    const literal = text.slice(last, m ? m.index : text.length);
+    const stray = literal.search(/\{\{|\}\}/);
+    if (stray !== -1) return { ok: false, error: `malformed slot near '${literal.slice(stray, stray + 40)}': a slot is {{ fact.name }} or {{ fact.name | filter }}` };
+    if (literal !== '') parts.push(literal);
+    if (!m) break;
+    const [whole, fact, filter, arg] = m;
+    if (filter !== undefined && !(filter in FILTERS)) {
+      return { ok: false, error: `unknown filter '${filter}' in '${whole}' (known: ${Object.keys(FILTERS).join(', ')})` };
+    }
+    const slot: Slot = { fact: fact! };
+    if (filter !== undefined) slot.filter = filter;
+    if (arg !== undefined) slot.arg = Number(arg);
+    parts.push(slot);
+    last = m.index + whole.length;
+  }
+  return { ok: true, parts };
+}
+
+export function templateFacts(parts: Part[]): string[] {
+  return parts.flatMap((p) => (typeof p === 'string' ? [] : [p.fact]));
+}
+
+/** Fills a parsed template; `lookup` returns undefined for a fact that is unknown, shown as "unknown". */
+export function renderTemplate(parts: Part[], lookup: (fact: string) => FactValue | undefined): string {
+  return parts
+    .map((p) => {
+      if (typeof p === 'string') return p;
+      const value = lookup(p.fact);
+      if (value === undefined) return 'unknown';
+      return p.filter ? FILTERS[p.filter]!(value, p.arg) : Array.isArray(value) ? value.join(', ') : String(value);
+    })
+    .join('');
+}
+
+function humanKb(kb: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = kb;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value >= 100 || unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,108 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileSchema } from '../schemas.js';
+import { readYamlFile, schemaErrors } from '../rules/yaml-file.js';
+import type { StackFrame } from '../parsers/stack.js';
+
+export interface SignatureSpec {
+  id: string;
+  wait_class: string;
+  context?: string;
+  title: string;
+  description: string;
+  above?: string[];
+  top: string[];
+  below?: string[][];
+}
+
+export interface Signature extends SignatureSpec {
+  file: string;
+  match(frames: StackFrame[]): StackFrame[] | null;
+}
+
+export interface Classification {
+  signature: Signature;
+  /** The frames that decided the match: lock frames above, the top frame, and each `below` frame. */
+  frames: StackFrame[];
+}
+
+export class SignatureCatalogError extends Error {
+  constructor(readonly errors: string[]) {
+    super(errors.join('\n'));
+    this.name = 'SignatureCatalogError';
+  }
+}
+
+/**
+ * The stack signatures, tried in id order; the first that matches classifies the stack.
+ * Matching is a compiled closure over sets of names (no regular expressions, no eval).
+ */
+export class SignatureCatalog {
+  constructor(readonly signatures: Signature[]) {}
+
+  classify(frames: StackFrame[]): Classification | null {
+    for (const signature of this.signatures) {
+      const decided = signature.match(frames);
+      if (decided) return { signature, frames: decided };
+    }
+    return null;
+  }
+
+  byId(id: string): Signature | undefined {
+    return this.signatures.find((s) => s.id === id);
+  }
+}
+
+export function compileSignature(spec: SignatureSpec, file: string): Signature {
+  const above = new Set(spec.above ?? []);
+  const top = new Set(spec.top);
+  const below = (spec.below ?? []).map((set) => new Set(set));
+  const match = (stack: StackFrame[]): StackFrame[] | null => {
+    const frames = stack.filter((f) => !f.unreliable);
+    let i = 0;
+    while (i < frames.length && above.has(frames[i]!.fn)) i++;
+    const topFrame = frames[i];
+    if (!topFrame || !top.has(topFrame.fn)) return null;
+    const decided = [...frames.slice(0, i), topFrame];
+    for (const set of below) {
+      do i++;
+      while (i < frames.length && !set.has(frames[i]!.fn));
+      if (i >= frames.length) return null;
+      decided.push(frames[i]!);
+    }
+    return decided;
+  };
+  return { ...spec, file, match };
+}
+
+/** Loads every *.yaml under each directory; all problems are collected, and any problem loads nothing. */
+export function loadSignatureCatalog(dirs: string[]): SignatureCatalog {
+  const validate = compileSchema<SignatureSpec>('signature.schema.json');
+  const errors: string[] = [];
+  const byId = new Map<string, Signature>();
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const name of names) {
+      const file = join(dir, name);
+      const read = readYamlFile(file);
+      if (!read.ok) {
+        errors.push(...read.errors);
+        continue;
+      }
+      if (!validate(read.data)) {
+        errors.push(...schemaErrors(file, validate.errors));
+        continue;
+      }
+      // A later directory's signature with the same id replaces the earlier one (site overrides).
+      byId.set(read.data.id, compileSignature(read.data, file));
+    }
+  }
+  if (errors.length > 0) throw new SignatureCatalogError(errors);
+  return new SignatureCatalog([...byId.values()].sort((a, b) => a.id.localeCompare(b.id)));
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Engine } from 'json-rules-engine';
+import type { FactValue } from '../../src/facts/fact.js';
+import { compileCondition, conditionFacts, decidingLeaves } from '../../src/rules/conditions.js';
+import { OPERATORS, type Condition } from '../../src/rules/rule.js';
+
+const facts: Record<string, FactValue> = { 'a.n': 5, 'a.s': 'D', 'a.list': ['cmdline', 'environ'], 'a.none': null, 'a.limit': 4 };
+const lookup = (name: string): FactValue => facts[name] ?? null;
+
+describe('compiled conditions agree with json-rules-engine', () => {
+  const cases: { name: string; condition: Condition }[] = [];
+  // The values the rule schema allows for each operator (schemas/rule.schema.json, definitions.leaf).
+  const scalars: FactValue[] = [5, 4, 6, 'D', 'S', null, 'cmdline', true];
+  const allowed: Record<string, FactValue[]> = {
+    equal: scalars, notEqual: scalars, contains: scalars, doesNotContain: scalars,
+    lessThan: [4, 5, 6], lessThanInclusive: [4, 5, 6], greaterThan: [4, 5, 6], greaterThanInclusive: [4, 5, 6],
+    in: [['D', 'R'], [5], [], ['cmdline']], notIn: [['D', 'R'], [5], [], ['cmdline']],
+  };
+  for (const operator of OPERATORS) {
+    for (const fact of Object.keys(facts)) {
+      for (const value of allowed[operator]!) cases.push({ name: `${fact} ${operator} ${JSON.stringify(value)}`, condition: { all: [{ fact, operator, value }] } });
+    }
+  }
+  cases.push({ name: 'fact as threshold', condition: { all: [{ fact: 'a.n', operator: 'greaterThan', value: { fact: 'a.limit' } }] } });
+  cases.push({ name: 'nested any/not', condition: { any: [{ not: { fact: 'a.n', operator: 'equal', value: 5 } }, { all: [{ fact: 'a.s', operator: 'in', value: ['D', 'R'] }] }] } });
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const engine = new Engine([], { allowUndefinedFacts: false });
+      engine.addRule({ name: 'r', conditions: c.condition as never, event: { type: 'fired' } });
+      const { events } = await engine.run({ ...facts });
+      assert.equal(compileCondition(c.condition)(lookup), events.length === 1);
+    });
+  }
+});
+
+describe('conditionFacts', () => {
+  it('lists facts used as values and thresholds', () => {
+    assert.deepEqual(conditionFacts({ all: [{ fact: 'x', operator: 'equal', value: { fact: 'y' } }, { not: { fact: 'z', operator: 'equal', value: 1 } }] }), ['x', 'y', 'z']);
+  });
+});
+
+describe('decidingLeaves', () => {
+  it('keeps the held leaves of any, and the false leaves under not', () => {
+    const c: Condition = {
+      all: [
+        { any: [{ fact: 'a.n', operator: 'equal', value: 5 }, { fact: 'a.n', operator: 'equal', value: 6 }] },
+        { not: { fact: 'a.s', operator: 'equal', value: 'Z' } },
+      ],
+    };
+    const leaves = decidingLeaves(c, lookup).map((l) => ({ fact: l.leaf.fact, value: l.leaf.value, held: l.held, negated: l.negated }));
+    assert.deepEqual(leaves, [
+      { fact: 'a.n', value: 5, held: true, negated: false },
+      { fact: 'a.s', value: 'Z', held: false, negated: true },
+    ]);
+  });
+});
