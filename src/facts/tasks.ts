@@ -130,7 +130,7 @@ export function procTargetEntities(table: TaskTable, classifier: Classifier, fac
     const files = [...new Set(readers.map((r) => (r.fd.target.kind === 'proc' ? r.fd.target.file : '')))].filter((f) => f !== '').sort();
     const unreadable = readers.filter((r) => r.reader.thread.stack && !r.reader.thread.stack.ok && reasonOf(r.reader.thread) !== 'ENOENT');
     const facts: FactMap = new Map<string, Fact>([
-      ['target.pid', known(pid, fdRefs)],
+      ['target.pid', known(pid, targetRef.length > 0 ? targetRef : fdRefs)],
       ['target.comm', target ? known(target.comm, targetRef) : unknown(`/proc/${pid}/stat: process ${pid} has exited or was not read`)],
       ['target.readers', known(readers.length, fdRefs, 'threads')],
       [
@@ -166,7 +166,7 @@ function stackSamples(list: BlockedThread[], classifier: Classifier): SourceRef[
   return sampleDistinct(list, (b) => b.process.comm).flatMap((b) => {
     const c = classifier.classify(b.thread);
     if (!c) return [];
-    return c.frames.map((f) => ({ path: procPath(b.thread.stackPath), line: f.line, excerpt: f.text }));
+    return c.frames.map((f) => ({ path: procPath(b.thread.stackPath), line: f.line, excerpt: frameText(f.text) }));
   });
 }
 
@@ -199,4 +199,9 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** A stack line without its "[<ffffffff81264a14>] " address: the address says nothing a reader needs. */
+function frameText(line: string): string {
+  return line.replace(/^\[<[0-9a-fA-F]+>\]\s*/, '');
 }

@@ -7,6 +7,10 @@ export interface TextOptions {
   color: boolean;
 }
 
+/** Source lines shown per evidence item: more for facts a condition tested than for facts a message cites. */
+const TESTED_SOURCES = 8;
+const CITED_SOURCES = 2;
+
 const OPERATOR_SYMBOLS: Record<string, string> = {
   equal: '==', notEqual: '!=', lessThan: '<', lessThanInclusive: '<=', greaterThan: '>', greaterThanInclusive: '>=',
   in: 'in', notIn: 'not in', contains: 'contains', doesNotContain: 'does not contain',
@@ -110,12 +114,13 @@ function chainTree(findings: Finding[], numbering: Map<string, number>, style: S
 function findingBlock(f: Finding, numbering: Map<string, number>, style: Style, width: number): string[] {
   const lines: string[] = [];
   lines.push(`[${numbering.get(f.id)}] ${style.severity(f.severity)}  ${style.bold(f.title)}`);
-  lines.push(`    ${describeSubject(f.subject)}; rule ${f.rule} (${f.ruleFile})`);
+  lines.push(...wrap(`${describeSubject(f.subject)}; rule ${f.rule} (${f.ruleFile})`, width, '      ', '    '));
   lines.push(...wrap(f.message, width, '    '));
   lines.push('    ' + style.bold('Evidence'));
   for (const e of f.evidence) lines.push(...evidenceLines(e, width));
   if (f.because.length > 0) {
-    lines.push(`    ${style.bold('Builds on')} ${f.because.map((id) => `[${numbering.get(id) ?? '?'}]`).join(' ')}`);
+    const refs = f.because.map((id) => numbering.get(id) ?? 0).sort((a, b) => a - b);
+    lines.push(`    ${style.bold('Builds on')} ${refs.map((n) => `[${n}]`).join(' ')}`);
   }
   if (f.advice.length > 0) {
     lines.push('    ' + style.bold('Advice'));
@@ -147,10 +152,12 @@ function evidenceLines(e: Evidence, width: number): string[] {
     text = `${e.fact} = ${show(e.value)}${unit}`;
   }
   const lines = wrap(`- ${text}`, width, '        ', '      ');
-  for (const src of e.sources) {
+  const limit = e.operator ? TESTED_SOURCES : CITED_SOURCES;
+  for (const src of e.sources.slice(0, limit)) {
     const where = src.line === undefined ? src.path : `${src.path}:${src.line}`;
     lines.push(clip(`        ${where}${src.excerpt ? `  ${src.excerpt}` : ''}`, width));
   }
+  if (e.sources.length > limit) lines.push(`        (${e.sources.length - limit} more sources in --format json)`);
   return lines;
 }
 
