@@ -22,8 +22,8 @@ export type Meminfo = Map<string, MeminfoEntry>;
  * unit: "kB", line: 2 }, "HugePages_Total" => { value: 0, unit: null, line: 3 } }`.
  *
  * Only the keys the file has are in the map: which keys exist depends on the kernel and its config
- * (no MemAvailable before 3.14), so an absent key means unknown, never 0. A line without "key:",
- * value or with a unit other than kB is a ParseError.
+ * (no MemAvailable before 3.14), so an absent key means unknown, never 0. A line without "Key:",
+ * without a value, or with a unit other than kB is a ParseError.
  */
 export function parseMeminfo(text: string, path = '/proc/meminfo'): Meminfo {
   const out: Meminfo = new Map();

@@ -42,7 +42,7 @@ export const PID_STAT_FIELDS = [
   'env_end', 'exit_code',
 ] as const;
 
-/** Fields 1..25 are typed in PidStat and so must be present; every kernel since 2.2 prints them. */
+/** Fields 1..25 are typed as present in PidStat, so a line without them is unusable. */
 const REQUIRED_FIELDS = 25;
 const SPACE = 32;
 

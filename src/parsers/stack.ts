@@ -32,11 +32,13 @@ export interface StackFrame {
  * { fn: "call_rwsem_down_read_failed", offset: 20, size: 48, module: null, line: 2, ... },
  * { fn: "do_sigtimedwait", rawFn: "do_sigtimedwait.isra.0", offset: 342, size: 496, unreliable: true, line: 3, ... }]`.
  *
- * The address in "[<...>]" is dropped: current kernels print "[<0>]" there to hide the layout. A frame the kernel could not name is its address ("0xffffffffc0a1b2c3"),
- * kept as fn with offset and size null; only the ULONG_MAX end marker of 2.6 kernels
- * ("[<ffffffffffffffff>] 0xffffffffffffffff") is dropped. A module's build ID ("[nfs 4a5d...]") is not
- * part of the module name. Blank lines are skipped; an empty file gives []; any other line that is
- * not a frame is a ParseError.
+ * The address in "[<...>]" is dropped: current kernels print "[<0>]" there to hide the layout. A
+ * frame the kernel could not name is its address ("0xffffffffc0a1b2c3"), kept as fn with offset and
+ * size null; only the ULONG_MAX end marker of 2.6 kernels ("[<ffffffffffffffff>] 0xffffffffffffffff")
+ * is dropped. A module's build ID ("[nfs 4a5d...]") is not part of the module name. Blank lines are
+ * skipped; an empty file gives []; any other line that is not a frame is a ParseError, and that
+ * includes a log line's timestamp prefix and its "Call Trace:" or "<TASK>" lines, which the caller
+ * must strip.
  *
  * Stacks are read for every blocked task, so this scans each line by hand instead of with a regex.
  */
