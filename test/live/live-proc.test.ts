@@ -61,7 +61,9 @@ describe('live /proc: a real D task', { skip: vforkUnavailable() ?? undefined },
 });
 
 function psStates(): { total: number; byState: Record<string, number> } {
-  const out = execFileSync('ps', ['-eLo', 'stat='], { encoding: 'utf8', timeout: 10_000 });
+  // ps reads every process's environ and cmdline: SIGKILL, since ps catches SIGTERM and a stuck mmap
+  // lock elsewhere on the host would keep it in D.
+  const out = execFileSync('ps', ['-eLo', 'stat='], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
   const byState: Record<string, number> = {};
   let total = 0;
   for (const line of out.split('\n')) {
