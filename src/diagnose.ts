@@ -5,7 +5,7 @@ import { loadRules, ruleSetSources, type RuleSetSource } from './rules/load.js';
 import type { Rule } from './rules/rule.js';
 import { summarize, type Report } from './report/report.js';
 import { loadSignatureCatalog, type SignatureCatalog } from './signatures/catalog.js';
-import { collect, GLOBAL_FILES } from './snapshot/collect.js';
+import { collect, GLOBAL_FILES, type CollectOptions } from './snapshot/collect.js';
 import type { Snapshot } from './snapshot/snapshot.js';
 import type { ProcSource } from './snapshot/source.js';
 import { VERSION } from './version.js';
@@ -30,8 +30,8 @@ export interface Diagnosis {
   report: Report;
 }
 
-export async function diagnoseSource(source: ProcSource, base: RuleBase, statIntervalMs: number): Promise<Diagnosis> {
-  const snapshot = await collect(source, { statIntervalMs });
+export async function diagnoseSource(source: ProcSource, base: RuleBase, options: CollectOptions): Promise<Diagnosis> {
+  const snapshot = await collect(source, options);
   const facts = computeFacts(snapshot, base.catalog);
   return { snapshot, facts, report: await reportFor(snapshot, facts, base) };
 }

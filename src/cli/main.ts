@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { diagnoseSource, loadRuleBase, type RuleBase } from '../diagnose.js';
 import { factsToJson } from '../facts/serialize.js';
 import { exitCodeFor, EXIT } from '../report/report.js';
@@ -7,6 +7,7 @@ import { formatJson } from '../report/json.js';
 import { formatText } from '../report/text.js';
 import { RuleLoadError } from '../rules/load.js';
 import { SignatureCatalogError } from '../signatures/catalog.js';
+import { DEFAULT_COLLECT, type CollectOptions } from '../snapshot/collect.js';
 import { DirSource } from '../snapshot/dir-source.js';
 import { VERSION } from '../version.js';
 
@@ -15,8 +16,14 @@ const LIVE_STAT_INTERVAL_MS = 250;
 
 interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+}
+
+interface CollectFlags {
+  procRoot?: string;
+  deadline: number;
+  verbose?: boolean;
 }
 
 /** A problem the user can fix; printed as `procdx: message` and exit 3. */
@@ -33,6 +40,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .showHelpAfterError('(run procdx --help for usage)');
 
   const procRoot = () => new Option('--proc-root <dir>', 'read a directory laid out like /proc instead of the live /proc');
+  const deadline = () =>
+    new Option('--deadline <seconds>', 'stop reading after this long and report what was read')
+      .default(DEFAULT_COLLECT.deadlineMs / 1000)
+      .argParser(positiveSeconds);
+  const verbose = () => new Option('--verbose', 'report progress on stderr even when it is not a terminal');
   const rulesDirs = () =>
     new Option('--rules <dir>', 'add a rule set directory (repeatable; later sets override earlier ones by rule id)')
       .argParser((dir: string, prev: string[] = []) => [...prev, dir]);
@@ -43,11 +55,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addOption(procRoot())
     .addOption(rulesDirs())
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(deadline())
+    .addOption(verbose())
     .addHelpText('after', '\nExit codes: 0 nothing above info, 1 warning, 2 critical, 3 could not run.')
-    .action(async (opts: { procRoot?: string; rules?: string[]; format: 'text' | 'json' }) => {
+    .action(async (opts: CollectFlags & { rules?: string[]; format: 'text' | 'json' }) => {
       const base = ruleBase(opts.rules);
-      const { source, interval } = sourceFor(opts.procRoot);
-      const { report } = await diagnoseSource(source, base, interval);
+      const { source, options } = collectFor(opts, io);
+      const { report } = await diagnoseSource(source, base, options);
+      clearProgress(io);
       io.stdout.write(
         opts.format === 'json'
           ? formatJson(report)
@@ -61,11 +76,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .description('print every fact computed from /proc, with its sources')
     .addOption(procRoot())
     .addOption(rulesDirs())
+    .addOption(deadline())
+    .addOption(verbose())
     .option('--json', 'print JSON (schemas/facts.schema.json)')
-    .action(async (opts: { procRoot?: string; rules?: string[]; json?: boolean }) => {
+    .action(async (opts: CollectFlags & { rules?: string[]; json?: boolean }) => {
       const base = ruleBase(opts.rules);
-      const { source, interval } = sourceFor(opts.procRoot);
-      const { facts } = await diagnoseSource(source, base, interval);
+      const { source, options } = collectFor(opts, io);
+      const { facts } = await diagnoseSource(source, base, options);
+      clearProgress(io);
       const json = factsToJson(facts);
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -125,13 +143,44 @@ function ruleBase(dirs: string[] | undefined): RuleBase {
   return loadRuleBase(dirs ?? []);
 }
 
-function sourceFor(procRoot: string | undefined): { source: DirSource; interval: number } {
-  if (procRoot !== undefined) {
-    if (!isDir(procRoot)) throw new UsageError(`--proc-root ${procRoot}: not a directory; give a directory laid out like /proc`);
-    return { source: new DirSource(procRoot), interval: 0 };
+function collectFor(flags: CollectFlags, io: Io): { source: DirSource; options: CollectOptions } {
+  const options: CollectOptions = { ...DEFAULT_COLLECT, deadlineMs: flags.deadline * 1000, statIntervalMs: LIVE_STAT_INTERVAL_MS };
+  const progress = progressReporter(io, Boolean(flags.verbose));
+  if (progress) options.progress = progress;
+  if (flags.procRoot !== undefined) {
+    if (!isDir(flags.procRoot)) throw new UsageError(`--proc-root ${flags.procRoot}: not a directory; give a directory laid out like /proc`);
+    return { source: new DirSource(flags.procRoot), options: { ...options, statIntervalMs: 0 } };
   }
   if (!isDir('/proc/self')) throw new UsageError('/proc is not mounted here; mount it (mount -t proc proc /proc) or use --proc-root DIR');
-  return { source: new DirSource('/proc'), interval: LIVE_STAT_INTERVAL_MS };
+  return { source: new DirSource('/proc'), options };
+}
+
+/**
+ * Progress on stderr: a line redrawn in place on a terminal; plain lines with --verbose elsewhere;
+ * nothing otherwise, so that cron mail and pipelines stay clean.
+ */
+function progressReporter(io: Io, verbose: boolean): CollectOptions['progress'] {
+  if (io.stderr.isTTY) {
+    return (tasks, phase) => io.stderr.write(`\rprocdx: ${tasks} tasks read${phase === 'tasks' ? '' : `, reading ${phase}`}\x1b[K`);
+  }
+  if (verbose) {
+    let lastPhase = '';
+    return (tasks, phase) => {
+      if (phase !== lastPhase) io.stderr.write(`procdx: ${tasks} tasks read, now ${phase}\n`);
+      lastPhase = phase;
+    };
+  }
+  return undefined;
+}
+
+function clearProgress(io: Io): void {
+  if (io.stderr.isTTY) io.stderr.write('\r\x1b[K');
+}
+
+function positiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError('give a number of seconds above 0, e.g. 5 or 0.5');
+  return seconds;
 }
 
 function useColor(io: Io): boolean {

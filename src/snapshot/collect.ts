@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parsePidStat } from '../parsers/pid-stat.js';
 import { parseFdLink } from '../parsers/fd-link.js';
+import { parsePidStat } from '../parsers/pid-stat.js';
+import { guardedRead } from './guard.js';
 import { emptySnapshot, RecordingSource, type Snapshot } from './snapshot.js';
 import type { ProcSource } from './source.js';
 
@@ -11,11 +12,15 @@ export const GLOBAL_FILES = [
   'meminfo',
   'buddyinfo',
   'vmstat',
+  'pressure/cpu',
+  'pressure/io',
+  'pressure/memory',
   'sys/kernel/osrelease',
   'sys/kernel/hostname',
   'sys/kernel/pid_max',
   'sys/kernel/threads-max',
   'sys/kernel/hung_task_timeout_secs',
+  'sys/kernel/hung_task_warnings',
   'sys/kernel/tainted',
   'sys/vm/overcommit_memory',
   'sys/vm/overcommit_ratio',
@@ -26,71 +31,137 @@ export const GLOBAL_FILES = [
   'sys/fs/file-max',
 ] as const;
 
+/**
+ * How procdx reads each per-task file. `sync`: answers in microseconds and takes no lock of the
+ * target (stat, status, wchan, fd links), read in this process. `guarded`: can block on the
+ * target's locks (cmdline and environ take its mmap lock; stack and syscall its exec lock), read
+ * only in the guard's helper process with a deadline. `never`: not read at all.
+ */
+export const READ_POLICY = {
+  stat: 'sync',
+  status: 'sync',
+  wchan: 'sync',
+  'fd/*': 'sync',
+  stack: 'guarded',
+  cmdline: 'guarded',
+  environ: 'never',
+  maps: 'never',
+  smaps: 'never',
+  smaps_rollup: 'never',
+  numa_maps: 'never',
+  pagemap: 'never',
+  mem: 'never',
+} as const;
+
 export interface CollectOptions {
   /**
    * Least time between the two /proc/stat samples, for CPU utilisation. Live runs want a few
    * hundred ms; a static tree gives the same text twice whatever the wait, so 0 there.
    */
   statIntervalMs: number;
+  /** The whole collection's budget: past it, procdx stops reading and reports what it has. */
+  deadlineMs: number;
+  /** How long one guarded read may take before it counts as blocked. */
+  guardTimeoutMs: number;
+  /** Called as tasks are read, for a progress line. */
+  progress?: (tasksRead: number, phase: string) => void;
 }
+
+export const DEFAULT_COLLECT: Omit<CollectOptions, 'statIntervalMs'> = { deadlineMs: 5000, guardTimeoutMs: 200 };
+
+/** Time kept back from the deadline for the second /proc/stat sample. */
+const STAT_RESERVE_MS = 50;
 
 const isPid = (name: string): boolean => /^[0-9]+$/.test(name);
 
 /**
- * Reads what the facts need from a source, and nothing that can take another process's mmap lock:
- * no cmdline, environ, maps, smaps or mem. Per task it reads stat; wchan and stack only for tasks
- * in D (and for every thread of a process that blocked readers point at); fd links only for
- * processes with a D thread. A process that vanishes mid-read leaves ENOENT entries, not an error.
+ * Reads what the facts need from a source. Per task: stat; for tasks in D also wchan, fd links
+ * (once per process) and stack; every thread's stack for a process that blocked readers point
+ * at; cmdline of every process not already known to be contended. Stacks and cmdlines go through
+ * the guard. Never environ, maps, smaps or mem. A process that vanishes mid-read leaves ENOENT
+ * entries, not an error; when the deadline passes, what is left is recorded as not read.
  */
 export async function collect(source: ProcSource, options: CollectOptions): Promise<Snapshot> {
-  const snapshot = emptySnapshot(source.description);
-  const src = new RecordingSource(source, snapshot);
   const started = performance.now();
+  const deadline = started + options.deadlineMs;
+  const snapshot = emptySnapshot(source.description, options.deadlineMs);
+  const src = new RecordingSource(source, snapshot);
 
   for (const path of GLOBAL_FILES) src.readFile(path);
 
   const root = src.listDir('');
   const pids = root.ok ? root.entries.filter(isPid).sort((a, b) => Number(a) - Number(b)) : [];
-  const procTargets = new Set<string>();
+  const stacks: string[] = [];
+  const contended = new Set<string>();
+  let tasksRead = 0;
 
-  for (const pid of pids) {
+  for (let i = 0; i < pids.length; i++) {
+    if (performance.now() > deadline - STAT_RESERVE_MS) {
+      snapshot.run.deadlinePassed = true;
+      snapshot.run.pidsNotRead = pids.length - i;
+      pids.length = i;
+      break;
+    }
+    const pid = pids[i]!;
     src.readFile(`${pid}/stat`);
-    src.readFile(`${pid}/status`);
     const tasks = src.listDir(`${pid}/task`);
     if (!tasks.ok) continue;
     let hasD = false;
     for (const tid of tasks.entries.filter(isPid)) {
+      tasksRead++;
       const stat = src.readFile(`${pid}/task/${tid}/stat`);
       if (!stat.ok || taskState(stat.text, `${pid}/task/${tid}/stat`) !== 'D') continue;
       hasD = true;
-      readWaitSite(src, pid, tid);
+      src.readFile(`${pid}/task/${tid}/wchan`);
+      stacks.push(`${pid}/task/${tid}/stack`);
     }
     if (hasD) {
-      for (const target of readFdLinks(src, pid)) procTargets.add(target);
+      for (const target of readFdLinks(src, pid)) contended.add(target);
+    }
+    if (tasksRead % 1000 < tasks.entries.length) options.progress?.(tasksRead, 'tasks');
+  }
+  options.progress?.(tasksRead, 'tasks');
+
+  // The process a pile-up points at: all its threads, blocked or not, are the evidence.
+  const stackSet = new Set(stacks);
+  for (const target of [...contended].sort((a, b) => Number(a) - Number(b))) {
+    const tasks = snapshot.dirs.get(`${target}/task`) ?? src.listDir(`${target}/task`);
+    if (!tasks.ok) continue;
+    src.readFile(`${target}/status`);
+    for (const tid of tasks.entries.filter(isPid)) {
+      const path = `${target}/task/${tid}/stack`;
+      if (stackSet.has(path)) continue;
+      stackSet.add(path);
+      stacks.push(path);
+      src.readFile(`${target}/task/${tid}/wchan`);
     }
   }
 
-  // The process a pile-up points at: all its threads, blocked or not, are the evidence.
-  for (const target of [...procTargets].sort((a, b) => Number(a) - Number(b))) {
-    const tasks = snapshot.dirs.get(`${target}/task`) ?? src.listDir(`${target}/task`);
-    if (!tasks.ok) continue;
-    for (const tid of tasks.entries.filter(isPid)) {
-      if (!snapshot.files.has(`${target}/task/${tid}/stack`)) readWaitSite(src, target, tid);
-    }
+  // Reading a contended process's cmdline is how ps hangs: those are not tried at all.
+  const cmdlines = pids.filter((pid) => !contended.has(pid)).map((pid) => `${pid}/cmdline`);
+  for (const pid of contended) {
+    snapshot.files.set(`${pid}/cmdline`, { ok: false, error: 'SKIPPED', reason: 'blocked tasks are reading this process\'s /proc files' });
+  }
+  options.progress?.(tasksRead, 'stacks');
+  const guarded = await guardedRead([...stacks, ...cmdlines], {
+    root: source.root,
+    fileTimeoutMs: options.guardTimeoutMs,
+    deadline: deadline - STAT_RESERVE_MS,
+    groupOf: (path) => path.slice(0, path.indexOf('/')),
+  });
+  for (const [path, read] of guarded) snapshot.files.set(path, read);
+  if ([...guarded.values()].some((r) => !r.ok && r.error === 'SKIPPED' && r.reason === 'the run deadline passed')) {
+    snapshot.run.deadlinePassed = true;
   }
 
   const elapsed = performance.now() - started;
-  if (elapsed < options.statIntervalMs) await sleep(options.statIntervalMs - elapsed);
+  const wait = Math.min(options.statIntervalMs - elapsed, deadline - performance.now());
+  if (wait > 0) await sleep(wait);
   snapshot.statSecond = {
     read: source.readFile('stat'),
     intervalMs: Math.round(performance.now() - started),
   };
   return snapshot;
-}
-
-function readWaitSite(src: ProcSource, pid: string, tid: string): void {
-  src.readFile(`${pid}/task/${tid}/wchan`);
-  src.readFile(`${pid}/task/${tid}/stack`);
 }
 
 /** Reads every fd link of a process; returns the pids its fds point into under /proc. */

@@ -13,7 +13,7 @@ import { errorCode, type DirRead, type FileRead, type LinkRead, type ProcSource 
 export class DirSource implements ProcSource {
   readonly description: string;
 
-  constructor(private readonly root: string) {
+  constructor(readonly root: string) {
     this.description = root === '/proc' ? '/proc' : `proc-root ${root}`;
   }
 

@@ -12,21 +12,33 @@ export interface Snapshot {
   dirs: Map<string, DirRead>;
   /** The second sample of /proc/stat, taken at the end of collection, and its distance from the first. */
   statSecond: { read: FileRead; intervalMs: number } | null;
+  /** How the collection went against its deadline. */
+  run: RunRecord;
 }
 
-export function emptySnapshot(source: string): Snapshot {
-  return { source, files: new Map(), links: new Map(), dirs: new Map(), statSecond: null };
+export interface RunRecord {
+  deadlineMs: number;
+  /** True when the deadline cut the collection short. */
+  deadlinePassed: boolean;
+  /** Processes listed in /proc but not read at all because the deadline passed. */
+  pidsNotRead: number;
+}
+
+export function emptySnapshot(source: string, deadlineMs = 0): Snapshot {
+  return { source, files: new Map(), links: new Map(), dirs: new Map(), statSecond: null, run: { deadlineMs, deadlinePassed: false, pidsNotRead: 0 } };
 }
 
 /** A source wrapper that records each read into a snapshot as it happens. */
 export class RecordingSource implements ProcSource {
   readonly description: string;
+  readonly root: string;
 
   constructor(
     private readonly inner: ProcSource,
     readonly snapshot: Snapshot,
   ) {
     this.description = inner.description;
+    this.root = inner.root;
   }
 
   readFile(path: string): FileRead {

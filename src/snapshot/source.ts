@@ -6,13 +6,19 @@
  */
 export type ReadErrorCode = string; // errno name as Node reports it: ENOENT, EACCES, EINVAL, ESRCH, ...
 
-export type FileRead = { ok: true; text: string } | { ok: false; error: ReadErrorCode };
+/**
+ * A file read. Besides errno names, `error` can be BLOCKED (a guarded read overran its deadline;
+ * `afterMs` says when it was given up) or SKIPPED (not tried; `reason` says why).
+ */
+export type FileRead = { ok: true; text: string } | { ok: false; error: ReadErrorCode; afterMs?: number; reason?: string };
 export type LinkRead = { ok: true; target: string } | { ok: false; error: ReadErrorCode };
 export type DirRead = { ok: true; entries: string[] } | { ok: false; error: ReadErrorCode };
 
 export interface ProcSource {
   /** Human-readable description for reports, e.g. "/proc" or "proc-root /tmp/seed". */
   readonly description: string;
+  /** The directory the paths are relative to, for the guarded reader's helper process. */
+  readonly root: string;
   readFile(path: string): FileRead;
   readLink(path: string): LinkRead;
   listDir(path: string): DirRead;

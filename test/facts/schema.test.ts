@@ -6,7 +6,7 @@ import { factCatalog } from '../../src/facts/catalog.js';
 import { computeFacts } from '../../src/facts/index.js';
 import { factsToJson } from '../../src/facts/serialize.js';
 import { compileSchema } from '../../src/schemas.js';
-import { collect } from '../../src/snapshot/collect.js';
+import { collect, DEFAULT_COLLECT } from '../../src/snapshot/collect.js';
 import { DirSource } from '../../src/snapshot/dir-source.js';
 import { fixturesDir } from '../support/paths.js';
 
@@ -14,7 +14,7 @@ const base = loadRuleBase([], '/nonexistent-site-rules');
 const validateFacts = compileSchema('facts.schema.json');
 
 async function factsOf(root: string) {
-  return computeFacts(await collect(new DirSource(root), { statIntervalMs: 0 }), base.catalog);
+  return computeFacts(await collect(new DirSource(root), { ...DEFAULT_COLLECT, statIntervalMs: 0 }), base.catalog);
 }
 
 describe('facts match schemas/facts.schema.json', () => {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { computeFacts } from '../../src/facts/index.js';
 import { loadRuleBase, type RuleBase } from '../../src/diagnose.js';
-import { collect } from '../../src/snapshot/collect.js';
+import { collect, DEFAULT_COLLECT } from '../../src/snapshot/collect.js';
 import { DirSource } from '../../src/snapshot/dir-source.js';
 import { startVforkD, taskState, vforkUnavailable, type VforkD } from '../support/vfork-d.js';
 
@@ -19,7 +19,7 @@ function factValue(facts: ReturnType<typeof computeFacts>['facts'], name: string
 describe('live /proc: task counts agree with ps', () => {
   it('threads by state match ps -eLo stat taken at the same moment, within churn', async () => {
     const before = psStates();
-    const snapshot = await collect(new DirSource('/proc'), { statIntervalMs: 0 });
+    const snapshot = await collect(new DirSource('/proc'), { ...DEFAULT_COLLECT, statIntervalMs: 0 });
     const after = psStates();
     const facts = computeFacts(snapshot, base.catalog).facts;
     const total = Number(factValue(facts, 'tasks.threads.total'));
@@ -47,7 +47,7 @@ describe('live /proc: a real D task', { skip: vforkUnavailable() ?? undefined },
   });
 
   it('is counted in D, with its wchan read and its stack classified as a vfork wait', async () => {
-    const snapshot = await collect(new DirSource('/proc'), { statIntervalMs: 0 });
+    const snapshot = await collect(new DirSource('/proc'), { ...DEFAULT_COLLECT, statIntervalMs: 0 });
     const computed = computeFacts(snapshot, base.catalog);
     assert.ok(Number(factValue(computed.facts, 'tasks.threads.D')) >= 1);
     const wchan = snapshot.files.get(`${task.parentPid}/task/${task.parentPid}/wchan`);

@@ -30,7 +30,7 @@ describe('guarded reads', () => {
     assert.deepEqual(results.get('1/cmdline'), { ok: true, text: 'init\0' });
     const blocked = results.get('2/cmdline');
     assert.equal(blocked?.ok, false);
-    assert.ok(blocked && !blocked.ok && blocked.error === 'BLOCKED' && 'afterMs' in blocked && blocked.afterMs >= 200);
+    assert.ok(blocked && !blocked.ok && blocked.error === 'BLOCKED' && 'afterMs' in blocked && (blocked.afterMs ?? 0) >= 200);
     assert.deepEqual(results.get('2/stack'), { ok: false, error: 'SKIPPED', reason: 'an earlier read of this process blocked' });
     assert.deepEqual(results.get('3/cmdline'), { ok: true, text: 'sleep\x0060\0' });
     assert.deepEqual(results.get('4/cmdline'), { ok: false, error: 'ENOENT' });
