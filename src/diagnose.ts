@@ -51,10 +51,17 @@ export async function reportFor(snapshot: Snapshot, facts: ComputedFacts, base: 
     findings,
     notEvaluated,
     unread: unreadFiles(snapshot, facts),
+    run: snapshot.run,
   };
 }
 
 const GLOBAL = new Set<string>(GLOBAL_FILES);
+
+function describeFailure(read: { error: string; reason?: string }): string {
+  if (read.error === 'BLOCKED') return 'blocked: did not answer within the guard\'s deadline, given up';
+  if (read.error === 'SKIPPED') return `skipped: ${read.reason ?? 'not tried'}`;
+  return read.error;
+}
 
 /**
  * Reads that failed, grouped by reason. A per-task file that is gone (ENOENT) is a task that exited
@@ -70,7 +77,7 @@ function unreadFiles(snapshot: Snapshot, facts: ComputedFacts): Report['unread']
   for (const map of [snapshot.files, snapshot.links, snapshot.dirs]) {
     for (const [path, read] of map) {
       if (read.ok || (read.error === 'ENOENT' && !GLOBAL.has(path))) continue;
-      add(read.error, path);
+      add(describeFailure(read), path);
     }
   }
   for (const p of facts.problems) add('unparsable', p.path);

@@ -41,6 +41,8 @@ export type EntityKind = keyof typeof ENTITY_KINDS;
 export interface FactSet {
   facts: FactMap;
   entities: Record<EntityKind, Entity[]>;
+  /** Why an entity list may be incomplete (e.g. fd links unreadable without root): its rules then say so. */
+  gaps: Partial<Record<EntityKind, string>>;
 }
 
 export function known(value: FactValue, sources: SourceRef[], unit?: string): Fact {

@@ -6,6 +6,7 @@ import { kernelFacts } from './kernel.js';
 import { memoryFacts } from './memory.js';
 import { buildTaskTable, type TaskTable } from './task-table.js';
 import { Classifier, processEntities, procTargetEntities, taskFacts } from './tasks.js';
+import { vmFacts } from './vm.js';
 import { zoneEntities } from './zones.js';
 
 export interface ComputedFacts extends FactSet {
@@ -22,10 +23,32 @@ export function computeFacts(snapshot: Snapshot, catalog: SignatureCatalog): Com
   const table = buildTaskTable(snapshot);
   const classifier = new Classifier(catalog);
   taskFacts(table, classifier, catalog, facts);
+  vmFacts(snapshot, facts);
   const entities = {
     proc_target: procTargetEntities(table, classifier, facts),
     process: processEntities(table, classifier),
     zone: zoneEntities(snapshot, facts),
   };
-  return { facts, entities, problems: table.problems };
+  return { facts, entities, gaps: entityGaps(snapshot, table), problems: table.problems };
+}
+
+/** Why an entity list may miss members: rules over it then report "not evaluated" with this reason. */
+function entityGaps(snapshot: Snapshot, table: TaskTable): FactSet['gaps'] {
+  const gaps: FactSet['gaps'] = {};
+  const missing: string[] = [];
+  if (table.fdsUnreadable.length > 0) {
+    const codes = [...new Set(table.fdsUnreadable.map((f) => f.error))].sort();
+    const hint = codes.includes('EACCES') || codes.includes('EPERM') ? ' (reading other users\' fd links needs root)' : '';
+    missing.push(`fd links of ${table.fdsUnreadable.length} processes with blocked threads unreadable: ${codes.join(', ')}${hint}`);
+  }
+  if (snapshot.run.deadlinePassed) {
+    missing.push(`the ${snapshot.run.deadlineMs} ms deadline passed${snapshot.run.pidsNotRead > 0 ? ` with ${snapshot.run.pidsNotRead} processes not read` : ' before every stack and cmdline was read'}`);
+  }
+  if (missing.length > 0) {
+    gaps.proc_target = `some blocked /proc readers may be missing: ${missing.join('; ')}`;
+  }
+  if (snapshot.run.deadlinePassed && snapshot.run.pidsNotRead > 0) {
+    gaps.process = `the ${snapshot.run.deadlineMs} ms deadline passed with ${snapshot.run.pidsNotRead} processes not read`;
+  }
+  return gaps;
 }

@@ -37,9 +37,19 @@ export interface ProcessInfo {
   fds: FdInfo[] | null;
 }
 
+/** A read of procdx's own that blocked: the file, and how long the guard waited before giving up. */
+export interface BlockedRead {
+  pid: number;
+  path: string;
+  afterMs: number;
+}
+
 export interface TaskTable {
   processes: ProcessInfo[];
   byPid: Map<number, ProcessInfo>;
+  blockedReads: BlockedRead[];
+  /** Processes with a thread in D whose fd links could not be listed (not ENOENT), with the errno. */
+  fdsUnreadable: { pid: number; error: string }[];
   /** Files that were read but could not be used, with why: the report lists them. */
   problems: { path: string; reason: string }[];
 }
@@ -79,7 +89,16 @@ export function buildTaskTable(snapshot: Snapshot): TaskTable {
     };
     processes.push(process);
   }
-  return { processes, byPid: new Map(processes.map((p) => [p.pid, p])), problems };
+  const blockedReads: BlockedRead[] = [];
+  for (const [path, read] of snapshot.files) {
+    if (!read.ok && read.error === 'BLOCKED') blockedReads.push({ pid: Number(path.slice(0, path.indexOf('/'))), path, afterMs: read.afterMs ?? 0 });
+  }
+  blockedReads.sort((a, b) => a.pid - b.pid || a.path.localeCompare(b.path));
+  const fdsUnreadable = processes.flatMap((p) => {
+    const fds = snapshot.dirs.get(`${p.pid}/fd`);
+    return fds && !fds.ok && fds.error !== 'ENOENT' ? [{ pid: p.pid, error: fds.error }] : [];
+  });
+  return { processes, byPid: new Map(processes.map((p) => [p.pid, p])), blockedReads, fdsUnreadable, problems };
 }
 
 function readThreads(snapshot: Snapshot, pid: number, problems: TaskTable['problems']): ThreadInfo[] {

@@ -1,5 +1,5 @@
 import type { SignatureCatalog, Classification } from '../signatures/catalog.js';
-import { known, unknown, procPath, type Entity, type Fact, type FactMap, type SourceRef } from './fact.js';
+import { EVIDENCE_SAMPLES, known, unknown, procPath, type Entity, type Fact, type FactMap, type SourceRef } from './fact.js';
 import { sampleDistinct } from './sample.js';
 import type { ProcessInfo, TaskTable, ThreadInfo } from './task-table.js';
 
@@ -114,9 +114,17 @@ export function procTargetEntities(table: TaskTable, classifier: Classifier, fac
     }
   }
   facts.set('tasks.procReadersBlocked', known(readerCount, [{ path: '/proc/*/fd/*', excerpt: 'D tasks with an fd on another process\'s /proc files' }], 'threads'));
+  const blockedByPid = new Map<number, TaskTable['blockedReads']>();
+  for (const b of table.blockedReads) push(blockedByPid, b.pid, b);
+  facts.set(
+    'reads.blocked',
+    known(table.blockedReads.length, table.blockedReads.slice(0, EVIDENCE_SAMPLES).map(blockedRef), 'files'),
+  );
 
-  return [...readersByTarget.keys()].sort((a, b) => a - b).map((pid) => {
-    const readers = readersByTarget.get(pid)!;
+  const targets = [...new Set([...readersByTarget.keys(), ...blockedByPid.keys()])].sort((a, b) => a - b);
+  return targets.map((pid) => {
+    const readers = readersByTarget.get(pid) ?? [];
+    const blockedReads = blockedByPid.get(pid) ?? [];
     const target = table.byPid.get(pid);
     const targetRef: SourceRef[] = target ? [{ path: procPath(target.statPath), line: 1, excerpt: clip(target.statText) }] : [];
     const fdRefs = sampleDistinct(readers, (r) => r.reader.process.comm).map((r) => ({
@@ -133,9 +141,10 @@ export function procTargetEntities(table: TaskTable, classifier: Classifier, fac
       ['target.pid', known(pid, targetRef.length > 0 ? targetRef : fdRefs)],
       ['target.comm', target ? known(target.comm, targetRef) : unknown(`/proc/${pid}/stat: process ${pid} has exited or was not read`)],
       ['target.readers', known(readers.length, fdRefs, 'threads')],
+      ['target.blockedReads', known(blockedReads.length, blockedReads.map(blockedRef), 'files')],
       [
         'target.mmapLockReaders',
-        unreadable.length === readers.length
+        readers.length > 0 && unreadable.length === readers.length
           ? unknown(stackUnreadableReason(unreadable.map((r) => r.reader)) ?? 'reader stacks not read', fdRefs)
           : known(lockReaders.length, [...fdRefs, ...stackSamples(lockReaders.map((r) => r.reader), classifier)], 'threads'),
       ],
@@ -145,6 +154,10 @@ export function procTargetEntities(table: TaskTable, classifier: Classifier, fac
     ]);
     return { subject: { kind: 'process', pid, comm: target?.comm ?? '?' }, facts };
   });
+}
+
+function blockedRef(b: TaskTable['blockedReads'][number]): SourceRef {
+  return { path: procPath(b.path), excerpt: `procdx's own read blocked; given up after ${b.afterMs} ms` };
 }
 
 /** Threads of a process stuck in a page fault on the process's own mmap lock. */

@@ -1,5 +1,6 @@
 import type { Finding, NotEvaluated } from '../findings/finding.js';
 import type { Rule } from '../rules/rule.js';
+import type { RunRecord } from '../snapshot/snapshot.js';
 
 /** What a diagnosis says, in the shape of schemas/report.schema.json. */
 export interface Report {
@@ -11,6 +12,8 @@ export interface Report {
   notEvaluated: NotEvaluated[];
   /** Files that could not be read (other than tasks that exited) or parsed, counted by reason with samples. */
   unread: { reason: string; count: number; sample: string[] }[];
+  /** The collection against its deadline. */
+  run: RunRecord;
 }
 
 /** Exit codes as monitoring tools (Nagios plugins, sensu) expect them. */

@@ -29,6 +29,10 @@ export function formatText(report: Report, options: TextOptions): string {
   out.push(style.bold(`procdx ${report.procdx.version}`) + ` - ${report.source}${host ? ` - ${host}` : ''}`);
   const s = report.summary;
   out.push(`${s.critical} critical, ${s.warning} warning, ${s.info} info (${s.rules} rules, ${s.notEvaluated} not evaluated)`);
+  if (report.run.deadlinePassed) {
+    const notRead = report.run.pidsNotRead > 0 ? `: ${report.run.pidsNotRead} processes were not read` : ': some stacks and command lines were not read';
+    out.push(...wrap(`The ${report.run.deadlineMs / 1000} s deadline passed${notRead}. This report covers what was read; see "Not read" below.`, width, '  ', ''));
+  }
 
   const numbering = chainOrder(report.findings);
   if (report.findings.length === 0) {

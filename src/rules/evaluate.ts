@@ -2,7 +2,7 @@ import { Engine } from 'json-rules-engine';
 import { type Entity, type Fact, type FactMap, type FactSet, type FactValue, type Subject } from '../facts/fact.js';
 import { EVIDENCE_SAMPLES } from '../facts/fact.js';
 import { compareFindings, subjectKey, type Evidence, type Finding, type NotEvaluated } from '../findings/finding.js';
-import { compileCondition, conditionFacts, decidingLeaves, isFactRef, type Lookup } from './conditions.js';
+import { compileCondition, conditionFacts, decidingLeaves, isFactRef, type Lookup3 } from './conditions.js';
 import type { Rule } from './rule.js';
 import { parseTemplate, renderTemplate, templateFacts } from './template.js';
 
@@ -27,15 +27,19 @@ export async function evaluate(rules: Rule[], factSet: FactSet): Promise<Evaluat
   for (const rule of rules) {
     if (rule.for_each) {
       fired.push(...evaluateForEach(rule, factSet.entities[rule.for_each], global, notEvaluated));
+      const gap = factSet.gaps[rule.for_each];
+      if (gap) notEvaluated.push({ rule: rule.id, reason: gap });
       continue;
     }
-    const missing = unknownFacts(conditionFacts(rule.conditions), global);
-    if (missing) {
-      notEvaluated.push({ rule: rule.id, reason: missing });
+    if (unknownFacts(conditionFacts(rule.conditions), global) === null) {
+      engine.addRule({ name: rule.id, conditions: rule.conditions as never, event: { type: rule.id } });
+      engineRules.push(rule);
       continue;
     }
-    engine.addRule({ name: rule.id, conditions: rule.conditions as never, event: { type: rule.id } });
-    engineRules.push(rule);
+    // Some facts are unknown: the rule is decided only if the known ones settle it.
+    const truth = compileCondition(rule.conditions)(lookupIn(global));
+    if (truth === true) fired.push(buildFinding(rule, { kind: 'host' }, global, undefined));
+    else if (truth === null) notEvaluated.push({ rule: rule.id, reason: unknownFacts(conditionFacts(rule.conditions), global)! });
   }
 
   if (engineRules.length > 0) {
@@ -45,7 +49,7 @@ export async function evaluate(rules: Rule[], factSet: FactSet): Promise<Evaluat
     const firedIds = new Set(events.map((e) => e.type));
     const lookup = lookupIn(global);
     for (const rule of engineRules) {
-      const held = compileCondition(rule.conditions)(lookup);
+      const held = compileCondition(rule.conditions)(lookup) === true;
       if (held !== firedIds.has(rule.id)) {
         throw new Error(`procdx bug: json-rules-engine and the compiled conditions disagree on rule ${rule.id}`);
       }
@@ -61,18 +65,19 @@ function evaluateForEach(rule: Rule, entities: Entity[], global: FactMap, notEva
   const names = conditionFacts(rule.conditions);
   const predicate = compileCondition(rule.conditions);
   const findings: Finding[] = [];
-  const skipped = new Map<string, Subject[]>();
+  const undecided = new Map<string, Subject[]>();
   for (const entity of entities) {
-    const missing = unknownFacts(names, entity.facts, global);
-    if (missing) {
-      const list = skipped.get(missing) ?? [];
+    const truth = predicate(lookupIn(entity.facts, global));
+    if (truth === true) {
+      findings.push(buildFinding(rule, entity.subject, global, entity.facts));
+    } else if (truth === null) {
+      const reason = unknownFacts(names, entity.facts, global)!;
+      const list = undecided.get(reason) ?? [];
       list.push(entity.subject);
-      skipped.set(missing, list);
-      continue;
+      undecided.set(reason, list);
     }
-    if (predicate(lookupIn(entity.facts, global))) findings.push(buildFinding(rule, entity.subject, global, entity.facts));
   }
-  for (const [reason, subjects] of [...skipped].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [reason, subjects] of [...undecided].sort(([a], [b]) => a.localeCompare(b))) {
     notEvaluated.push({ rule: rule.id, reason, subjects: { count: subjects.length, sample: subjects.slice(0, EVIDENCE_SAMPLES) } });
   }
   return findings;
@@ -96,16 +101,20 @@ function find(name: string, maps: FactMap[]): Fact | undefined {
   return undefined;
 }
 
-function lookupIn(...maps: FactMap[]): Lookup {
+function lookupIn(...maps: FactMap[]): Lookup3 {
   return (name) => {
     const fact = find(name, maps);
-    return fact?.ok ? fact.value : null;
+    return fact?.ok ? { known: true, value: fact.value } : { known: false };
   };
 }
 
 function buildFinding(rule: Rule, subject: Subject, global: FactMap, entity: FactMap | undefined): Finding {
   const maps = entity ? [entity, global] : [global];
   const lookup = lookupIn(...maps);
+  const valueOf = (name: string): FactValue => {
+    const v = lookup(name);
+    return v.known ? v.value : null;
+  };
   const evidence: Evidence[] = [];
   const cited = new Set<string>();
   for (const outcome of decidingLeaves(rule.conditions, lookup)) {
@@ -115,7 +124,7 @@ function buildFinding(rule: Rule, subject: Subject, global: FactMap, entity: Fac
       fact: outcome.leaf.fact,
       value: fact.value,
       operator: outcome.leaf.operator,
-      threshold: isFactRef(threshold) ? lookup(threshold.fact) : (threshold as FactValue),
+      threshold: isFactRef(threshold) ? valueOf(threshold.fact) : (threshold as FactValue),
       sources: fact.sources,
     };
     if (fact.unit) item.unit = fact.unit;

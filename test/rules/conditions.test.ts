@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Engine } from 'json-rules-engine';
 import type { FactValue } from '../../src/facts/fact.js';
-import { compileCondition, conditionFacts, decidingLeaves } from '../../src/rules/conditions.js';
+import { compileCondition, conditionFacts, decidingLeaves, type Lookup3 } from '../../src/rules/conditions.js';
 import { OPERATORS, type Condition } from '../../src/rules/rule.js';
 
 const facts: Record<string, FactValue> = { 'a.n': 5, 'a.s': 'D', 'a.list': ['cmdline', 'environ'], 'a.none': null, 'a.limit': 4 };
-const lookup = (name: string): FactValue => facts[name] ?? null;
+const lookup: Lookup3 = (name) => (name in facts ? { known: true, value: facts[name]! } : { known: false });
 
 describe('compiled conditions agree with json-rules-engine', () => {
   const cases: { name: string; condition: Condition }[] = [];
@@ -54,5 +54,24 @@ describe('decidingLeaves', () => {
       { fact: 'a.n', value: 5, held: true, negated: false },
       { fact: 'a.s', value: 'Z', held: false, negated: true },
     ]);
+  });
+});
+
+describe('unknown facts (three-valued logic)', () => {
+  const gt = (fact: string, value: number): Condition => ({ fact, operator: 'greaterThan', value });
+  const cases: { name: string; condition: Condition; want: boolean | null }[] = [
+    { name: 'an unknown leaf is undecided', condition: { all: [gt('x.unknown', 1)] }, want: null },
+    { name: 'any: a true branch decides despite an unknown one', condition: { any: [gt('x.unknown', 1), gt('a.n', 1)] }, want: true },
+    { name: 'any: false and unknown stay undecided', condition: { any: [gt('x.unknown', 1), gt('a.n', 9)] }, want: null },
+    { name: 'all: a false branch decides despite an unknown one', condition: { all: [gt('x.unknown', 1), gt('a.n', 9)] }, want: false },
+    { name: 'all: true and unknown stay undecided', condition: { all: [gt('x.unknown', 1), gt('a.n', 1)] }, want: null },
+    { name: 'not of unknown is unknown', condition: { not: gt('x.unknown', 1) }, want: null },
+    { name: 'an unknown threshold fact is undecided', condition: { all: [{ fact: 'a.n', operator: 'greaterThan', value: { fact: 'x.unknown' } }] }, want: null },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(compileCondition(c.condition)(lookup), c.want));
+
+  it('evidence leaves out leaves whose facts are unknown', () => {
+    const leaves = decidingLeaves({ any: [gt('x.unknown', 1), gt('a.n', 1)] }, lookup);
+    assert.deepEqual(leaves.map((l) => l.leaf.fact), ['a.n']);
   });
 });
