@@ -31,7 +31,11 @@ export interface Diagnosis {
 }
 
 export async function diagnoseSource(source: ProcSource, base: RuleBase, options: CollectOptions): Promise<Diagnosis> {
-  const snapshot = await collect(source, options);
+  return diagnoseSnapshot(await collect(source, options), base);
+}
+
+/** Facts and report from a snapshot already taken (live, or read back from a capture). */
+export async function diagnoseSnapshot(snapshot: Snapshot, base: RuleBase): Promise<Diagnosis> {
   const facts = computeFacts(snapshot, base.catalog);
   return { snapshot, facts, report: await reportFor(snapshot, facts, base) };
 }

@@ -1,13 +1,14 @@
 import { statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { diagnoseSource, loadRuleBase, type RuleBase } from '../diagnose.js';
+import { diagnoseSnapshot, diagnoseSource, loadRuleBase, type Diagnosis, type RuleBase } from '../diagnose.js';
 import { factsToJson } from '../facts/serialize.js';
 import { exitCodeFor, EXIT } from '../report/report.js';
 import { formatJson } from '../report/json.js';
 import { formatText } from '../report/text.js';
 import { RuleLoadError } from '../rules/load.js';
 import { SignatureCatalogError } from '../signatures/catalog.js';
-import { DEFAULT_COLLECT, type CollectOptions } from '../snapshot/collect.js';
+import { readSnapshotArchive, SnapshotArchiveError, writeSnapshotArchive } from '../snapshot/archive.js';
+import { collect, DEFAULT_COLLECT, type CollectOptions } from '../snapshot/collect.js';
 import { DirSource } from '../snapshot/dir-source.js';
 import { VERSION } from '../version.js';
 
@@ -22,6 +23,7 @@ interface Io {
 
 interface CollectFlags {
   procRoot?: string;
+  snapshot?: string;
   deadline: number;
   verbose?: boolean;
 }
@@ -45,6 +47,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       .default(DEFAULT_COLLECT.deadlineMs / 1000)
       .argParser(positiveSeconds);
   const verbose = () => new Option('--verbose', 'report progress on stderr even when it is not a terminal');
+  const snapshotFile = () =>
+    new Option('--snapshot <file>', 'read a snapshot written by procdx capture instead of /proc').conflicts('procRoot');
   const rulesDirs = () =>
     new Option('--rules <dir>', 'add a rule set directory (repeatable; later sets override earlier ones by rule id)')
       .argParser((dir: string, prev: string[] = []) => [...prev, dir]);
@@ -55,14 +59,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addOption(procRoot())
     .addOption(rulesDirs())
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(snapshotFile())
     .addOption(deadline())
     .addOption(verbose())
     .addHelpText('after', '\nExit codes: 0 nothing above info, 1 warning, 2 critical, 3 could not run.')
     .action(async (opts: CollectFlags & { rules?: string[]; format: 'text' | 'json' }) => {
       const base = ruleBase(opts.rules);
-      const { source, options } = collectFor(opts, io);
-      const { report } = await diagnoseSource(source, base, options);
-      clearProgress(io);
+      const { report } = await diagnosis(opts, base, io);
       io.stdout.write(
         opts.format === 'json'
           ? formatJson(report)
@@ -76,14 +79,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .description('print every fact computed from /proc, with its sources')
     .addOption(procRoot())
     .addOption(rulesDirs())
+    .addOption(snapshotFile())
     .addOption(deadline())
     .addOption(verbose())
     .option('--json', 'print JSON (schemas/facts.schema.json)')
     .action(async (opts: CollectFlags & { rules?: string[]; json?: boolean }) => {
       const base = ruleBase(opts.rules);
-      const { source, options } = collectFor(opts, io);
-      const { facts } = await diagnoseSource(source, base, options);
-      clearProgress(io);
+      const { facts } = await diagnosis(opts, base, io);
       const json = factsToJson(facts);
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -95,6 +97,33 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       }
       const entities = json['entities'] as Record<string, unknown[]>;
       io.stdout.write(`entities: ${Object.entries(entities).map(([k, v]) => `${v.length} ${k}`).join(', ')} (--json shows them)\n`);
+    });
+
+  program
+    .command('capture')
+    .description('write the raw /proc reads to one .tar.gz snapshot, for diagnose --snapshot elsewhere')
+    .addOption(procRoot())
+    .option('-o, --output <file>', 'where to write the snapshot (default: procdx-HOST-TIME.tar.gz here)')
+    .option('--include-cmdline', 'keep command-line arguments (by default only program names are kept: arguments can hold secrets)')
+    .addOption(deadline())
+    .addOption(verbose())
+    .action(async (opts: CollectFlags & { output?: string; includeCmdline?: boolean }) => {
+      const { source, options } = collectFor(opts, io);
+      const snapshot = await collect(source, options);
+      clearProgress(io);
+      const text = (path: string): string | null => {
+        const read = snapshot.files.get(path);
+        return read?.ok ? read.text.trim() : null;
+      };
+      const capturedAt = new Date().toISOString();
+      const hostname = text('sys/kernel/hostname');
+      const file = opts.output ?? `procdx-${hostname ?? 'host'}-${capturedAt.replace(/[:.]/g, '').slice(0, 15)}Z.tar.gz`;
+      const manifest = await writeSnapshotArchive(snapshot, { procdx: VERSION, capturedAt, hostname, kernel: text('sys/kernel/osrelease'), includeCmdline: Boolean(opts.includeCmdline) }, file);
+      io.stdout.write(`${file}\n`);
+      if (io.stderr.isTTY || opts.verbose) {
+        const files = Object.keys(manifest.files).length;
+        io.stderr.write(`procdx: wrote ${file}: ${files} reads recorded; command lines ${manifest.cmdline}${snapshot.run.deadlinePassed ? '; the deadline passed before everything was read' : ''}\n`);
+      }
     });
 
   const rules = program.command('rules').description('inspect the rule sets');
@@ -127,7 +156,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stderr.write(`procdx: the rules could not be loaded; nothing was run. Fix these and try again:\n${err.errors.map((e) => `  ${e}`).join('\n')}\n`);
       return EXIT.couldNotRun;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof SnapshotArchiveError) {
       io.stderr.write(`procdx: ${err.message}\n`);
       return EXIT.couldNotRun;
     }
@@ -141,6 +170,19 @@ function ruleBase(dirs: string[] | undefined): RuleBase {
     if (!isDir(dir)) throw new UsageError(`--rules ${dir}: not a directory; give a directory of rule YAML files`);
   }
   return loadRuleBase(dirs ?? []);
+}
+
+/** Collects (live or --proc-root) or reads --snapshot, then computes facts and the report. */
+async function diagnosis(flags: CollectFlags, base: RuleBase, io: Io): Promise<Diagnosis> {
+  if (flags.snapshot !== undefined) {
+    const { snapshot, manifest } = await readSnapshotArchive(flags.snapshot);
+    snapshot.source = `snapshot ${flags.snapshot} (${manifest.source} on ${manifest.hostname ?? 'unknown host'} at ${manifest.capturedAt})`;
+    return diagnoseSnapshot(snapshot, base);
+  }
+  const { source, options } = collectFor(flags, io);
+  const result = await diagnoseSource(source, base, options);
+  clearProgress(io);
+  return result;
 }
 
 function collectFor(flags: CollectFlags, io: Io): { source: DirSource; options: CollectOptions } {
