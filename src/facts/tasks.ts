@@ -1,3 +1,4 @@
+import type { StackFrame } from '../parsers/stack.js';
 import type { SignatureCatalog, Classification } from '../signatures/catalog.js';
 import { EVIDENCE_SAMPLES, known, unknown, procPath, type Entity, type Fact, type FactMap, type SourceRef } from './fact.js';
 import { sampleDistinct } from './sample.js';
@@ -127,14 +128,13 @@ export function procTargetEntities(table: TaskTable, classifier: Classifier, fac
     const blockedReads = blockedByPid.get(pid) ?? [];
     const target = table.byPid.get(pid);
     const targetRef: SourceRef[] = target ? [{ path: procPath(target.statPath), line: 1, excerpt: clip(target.statText) }] : [];
-    const fdRefs = sampleDistinct(readers, (r) => r.reader.process.comm).map((r) => ({
-      path: procPath(r.fd.path),
-      excerpt: `${r.reader.process.comm} (${r.reader.process.pid}) -> ${r.fd.target.text}`,
-    }));
+    const fdRefs = fdRefsOf(readers);
     const lockReaders = readers.filter((r) => {
       const c = classifier.classify(r.reader.thread);
       return c?.signature.wait_class === 'mmap_lock_read' && c.signature.context === 'proc_reader';
     });
+    const lockFdRefs = fdRefsOf(lockReaders);
+    const holders = readers.filter((r) => insideRemoteAccess(r.reader.thread, classifier));
     const files = [...new Set(readers.map((r) => (r.fd.target.kind === 'proc' ? r.fd.target.file : '')))].filter((f) => f !== '').sort();
     const unreadable = readers.filter((r) => r.reader.thread.stack && !r.reader.thread.stack.ok && reasonOf(r.reader.thread) !== 'ENOENT');
     const facts: FactMap = new Map<string, Fact>([
@@ -146,14 +146,51 @@ export function procTargetEntities(table: TaskTable, classifier: Classifier, fac
         'target.mmapLockReaders',
         readers.length > 0 && unreadable.length === readers.length
           ? unknown(stackUnreadableReason(unreadable.map((r) => r.reader)) ?? 'reader stacks not read', fdRefs)
-          : known(lockReaders.length, [...fdRefs, ...stackSamples(lockReaders.map((r) => r.reader), classifier)], 'threads'),
+          : known(lockReaders.length, [...lockFdRefs, ...stackSamples(lockReaders.map((r) => r.reader), classifier)], 'threads'),
       ],
+      ['target.lockHolders', known(holders.length, holders.flatMap((h) => holderRefs(h)), 'threads')],
+      ['target.lockHolderNames', known(holders.map((h) => `${h.reader.process.comm} (${h.reader.process.pid})`), fdRefsOf(holders))],
+      ['target.lockHolderPids', known([...new Set(holders.map((h) => h.reader.process.pid))], fdRefsOf(holders))],
       ['target.readerFiles', known(files, fdRefs)],
       ['target.threads', target ? known(target.threads.length, [{ path: `/proc/${pid}/task`, excerpt: `${target.threads.length} entries` }], 'threads') : unknown(`process ${pid} has exited`)],
       ['target.ownMmapFaultWaiters', target ? ownFaultWaiters(target, classifier) : unknown(`process ${pid} has exited`)],
     ]);
     return { subject: { kind: 'process', pid, comm: target?.comm ?? '?' }, facts };
   });
+}
+
+type Reader = { reader: BlockedThread; fd: NonNullable<ProcessInfo['fds']>[number] };
+
+function fdRefsOf(readers: Reader[]): SourceRef[] {
+  return sampleDistinct(readers, (r) => r.reader.process.comm).map((r) => ({
+    path: procPath(r.fd.path),
+    excerpt: `${r.reader.process.comm} (${r.reader.process.pid}) -> ${r.fd.target.text}`,
+  }));
+}
+
+/** Frames through which one process reads another's memory, taking its mmap lock for read. */
+const REMOTE_ACCESS = new Set(['__access_remote_vm', 'access_remote_vm', 'access_process_vm']);
+
+/**
+ * A reader that is inside the target's mmap lock rather than waiting for it: a remote-access
+ * frame on its stack that did not classify it as a waiter (a waiter has that frame on top, under
+ * lock frames only), so it is deeper down, typically under a page fault that waits for I/O.
+ */
+function insideRemoteAccess(thread: ThreadInfo, classifier: Classifier): boolean {
+  if (!thread.stack?.ok) return false;
+  const c = classifier.classify(thread);
+  if (c?.signature.wait_class.startsWith('mmap_lock')) return false;
+  return thread.stack.frames.some((f) => REMOTE_ACCESS.has(f.fn));
+}
+
+function holderRefs(h: Reader): SourceRef[] {
+  const frames = h.reader.thread.stack?.ok ? h.reader.thread.stack.frames : [];
+  const inside = frames.findIndex((f) => REMOTE_ACCESS.has(f.fn));
+  const shown = [frames[0], frames[inside]].filter((f, i, all): f is StackFrame => f !== undefined && all.indexOf(f) === i);
+  return [
+    { path: procPath(h.fd.path), excerpt: `${h.reader.process.comm} (${h.reader.process.pid}) -> ${h.fd.target.text}` },
+    ...shown.map((f) => ({ path: procPath(h.reader.thread.stackPath), line: f.line, excerpt: frameText(f.text) })),
+  ];
 }
 
 function blockedRef(b: TaskTable['blockedReads'][number]): SourceRef {

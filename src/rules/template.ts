@@ -13,6 +13,8 @@ export const FILTERS: Record<string, (value: FactValue, arg: number | undefined)
   kb: (v) => (typeof v === 'number' ? humanKb(v) : String(v)),
   /** ["cmdline","environ"] -> cmdline, environ */
   list: (v) => (Array.isArray(v) ? v.join(', ') : String(v)),
+  /** [7912, 7913] -> 7912 7913 (for a shell loop) */
+  words: (v) => (Array.isArray(v) ? v.join(' ') : String(v)),
 };
 
 export interface Slot {
