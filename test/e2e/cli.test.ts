@@ -63,6 +63,22 @@ describe('CLI conventions', () => {
   });
 });
 
+describe('progress on stderr', () => {
+  const tree = join(repoRoot, 'test', 'fixtures', 'conformance', 'procfs-fixtures', 'proc');
+
+  it('on a terminal: a line redrawn in place, cleared before the report', async () => {
+    const r = await runCli(['diagnose', '--proc-root', tree], {}, { stderr: true });
+    assert.match(r.stderr, /^\rprocdx: \d+ tasks read/);
+    assert.ok(r.stderr.endsWith('\r\u001b[K'), JSON.stringify(r.stderr.slice(-20)));
+  });
+
+  it('not a terminal: nothing, unless --verbose', async () => {
+    assert.equal((await runCli(['diagnose', '--proc-root', tree])).stderr, '');
+    const verbose = await runCli(['diagnose', '--proc-root', tree, '--verbose']);
+    assert.match(verbose.stderr, /^procdx: \d+ tasks read, now tasks\nprocdx: \d+ tasks read, now stacks\n$/);
+  });
+});
+
 describe('the installed command', () => {
   it('bin/procdx.js runs diagnose on this host as a separate process, with no colour when not a TTY', () => {
     const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'procdx.js'), 'diagnose'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

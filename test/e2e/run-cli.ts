@@ -7,8 +7,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI in-process, as `procdx ARGS...`, capturing stdout and stderr (not a TTY). */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs the CLI in-process, as `procdx ARGS...`, capturing stdout and stderr (not TTYs unless `tty` says so). */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, tty: { stderr?: boolean } = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>
@@ -18,10 +18,7 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promi
         callback();
       },
     });
-  const code = await main(['node', 'procdx', ...args], {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env,
-  });
+  const err = Object.assign(sink((s) => (stderr += s)), { isTTY: tty.stderr ?? false });
+  const code = await main(['node', 'procdx', ...args], { stdout: sink((s) => (stdout += s)), stderr: err, env });
   return { code, stdout, stderr };
 }
