@@ -1,7 +1,7 @@
 import type { StackFrame } from '../parsers/stack.js';
 import type { SignatureCatalog, Classification } from '../signatures/catalog.js';
 import { EVIDENCE_SAMPLES, known, unknown, procPath, type Entity, type Fact, type FactMap, type SourceRef } from './fact.js';
-import { sampleDistinct } from './sample.js';
+import { countByKey, sampleDistinct } from './sample.js';
 import type { ProcessInfo, TaskTable, ThreadInfo } from './task-table.js';
 
 /** Task states counted as facts, as /proc/PID/stat field 3 prints them (proc(5)). */
@@ -44,7 +44,8 @@ export function taskFacts(table: TaskTable, classifier: Classifier, catalog: Sig
     const procs = table.processes.filter((p) => p.state === state);
     facts.set(`tasks.processes.${state}`, known(procs.length, [procSource, ...statSamples(procs, (p) => p)], 'processes'));
     const ths = threads.filter((t) => t.thread.state === state);
-    facts.set(`tasks.threads.${state}`, known(ths.length, [threadSource, ...statSamples(ths, (t) => t.thread)], 'threads'));
+    const byCommand: SourceRef[] = ths.length > 0 && state !== 'S' && state !== 'I' ? [{ path: '/proc/*/task/*/stat', excerpt: `${ths.length} by command: ${countByKey(ths, (t) => t.thread.comm)}` }] : [];
+    facts.set(`tasks.threads.${state}`, known(ths.length, [threadSource, ...byCommand, ...statSamples(ths, (t) => t.thread)], 'threads'));
   }
 
   const blocked = threads.filter((t) => t.thread.state === 'D');
@@ -161,11 +162,17 @@ export function procTargetEntities(table: TaskTable, classifier: Classifier, fac
 
 type Reader = { reader: BlockedThread; fd: NonNullable<ProcessInfo['fds']>[number] };
 
+/** fd-link evidence: a count per command (the bulk), then one link per command, rarest first. */
 function fdRefsOf(readers: Reader[]): SourceRef[] {
-  return sampleDistinct(readers, (r) => r.reader.process.comm).map((r) => ({
-    path: procPath(r.fd.path),
-    excerpt: `${r.reader.process.comm} (${r.reader.process.pid}) -> ${r.fd.target.text}`,
-  }));
+  if (readers.length === 0) return [];
+  const summary: SourceRef = { path: '/proc/*/fd/*', excerpt: `${readers.length} by command: ${countByKey(readers, (r) => r.reader.process.comm)}` };
+  return [
+    summary,
+    ...sampleDistinct(readers, (r) => r.reader.process.comm).map((r) => ({
+      path: procPath(r.fd.path),
+      excerpt: `${r.reader.process.comm} (${r.reader.process.pid}) -> ${r.fd.target.text}`,
+    })),
+  ];
 }
 
 /** Frames through which one process reads another's memory, taking its mmap lock for read. */

@@ -159,7 +159,9 @@ function evidenceLines(e: Evidence, width: number): string[] {
   const limit = e.operator ? TESTED_SOURCES : CITED_SOURCES;
   for (const src of e.sources.slice(0, limit)) {
     const where = src.line === undefined ? src.path : `${src.path}:${src.line}`;
-    lines.push(clip(`        ${where}${src.excerpt ? `  ${src.excerpt}` : ''}`, width));
+    const text = `${where}${src.excerpt ? `  ${src.excerpt}` : ''}`;
+    // A quoted file line is clipped (the file has the rest); a summary is wrapped, all of it matters.
+    lines.push(...(src.line === undefined ? wrap(text, width, '          ', '        ') : [clip(`        ${text}`, width)]));
   }
   if (e.sources.length > limit) lines.push(`        (${e.sources.length - limit} more sources in --format json)`);
   return lines;
