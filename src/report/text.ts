@@ -26,7 +26,7 @@ export function formatText(report: Report, options: TextOptions): string {
   const width = Math.max(60, options.width);
   const out: string[] = [];
   const host = [report.host.hostname, report.host.kernel && `kernel ${report.host.kernel}`].filter(Boolean).join(', ');
-  out.push(style.bold(`procdx ${report.procdx.version}`) + ` - ${report.source}${host ? ` - ${host}` : ''}`);
+  out.push(...wrap(`${style.bold(`procdx ${report.procdx.version}`)} - ${report.source}${host ? ` - ${host}` : ''}`, width, '  ', ''));
   const s = report.summary;
   out.push(`${s.critical} critical, ${s.warning} warning, ${s.info} info (${s.rules} rules, ${s.notEvaluated} not evaluated)`);
   if (report.run.deadlinePassed) {

@@ -89,15 +89,26 @@ function runHelper(paths: string[], options: GuardOptions, results: Map<string, 
       resolve(outcome);
     };
 
+    let rechecking = false;
     const watchdog = setInterval(() => {
       const now = performance.now();
       if (started === null) {
         if (now - spawned > HELPER_START_TIMEOUT_MS) finish({ blocked: null, deadlinePassed: false, failed: `the reader process did not start within ${HELPER_START_TIMEOUT_MS} ms` });
         else if (now > options.deadline) finish({ blocked: null, deadlinePassed: true, failed: null });
-      } else if (index < paths.length && now - started > options.fileTimeoutMs) {
-        const path = paths[index]!;
-        results.set(path, { ok: false, error: 'BLOCKED', afterMs: Math.round(now - started) });
-        finish({ blocked: path, deadlinePassed: now > options.deadline, failed: null });
+      } else if (index < paths.length && now - started > options.fileTimeoutMs && !rechecking) {
+        // Timers run before I/O: if this process itself stalled (a GC pause), answers may be
+        // waiting in the pipe. Look again after the poll phase has read them.
+        rechecking = true;
+        const waitingOn = index;
+        setImmediate(() => {
+          rechecking = false;
+          if (settled || index !== waitingOn || started === null) return;
+          const late = performance.now();
+          if (late - started <= options.fileTimeoutMs) return;
+          const path = paths[index]!;
+          results.set(path, { ok: false, error: 'BLOCKED', afterMs: Math.round(late - started) });
+          finish({ blocked: path, deadlinePassed: late > options.deadline, failed: null });
+        });
       } else if (now > options.deadline) {
         finish({ blocked: null, deadlinePassed: true, failed: null });
       }
