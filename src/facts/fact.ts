@@ -19,6 +19,12 @@ export type Fact =
 
 export type FactMap = Map<string, Fact>;
 
+/** Facts by name, read-only: a FactMap for host facts, or a view that computes an entity's facts when asked. */
+export interface FactView {
+  get(name: string): Fact | undefined;
+  keys(): Iterable<string>;
+}
+
 /** What a per-entity finding is about. */
 export type Subject =
   | { kind: 'host' }
@@ -27,7 +33,7 @@ export type Subject =
 
 export interface Entity {
   subject: Subject;
-  facts: FactMap;
+  facts: FactView;
 }
 
 /** The entity kinds a rule can apply to with `for_each`, and the fact prefix each one's facts use. */

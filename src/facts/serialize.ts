@@ -1,5 +1,5 @@
 import type { ComputedFacts } from './index.js';
-import type { Fact, FactMap } from './fact.js';
+import type { Fact, FactView } from './fact.js';
 
 /** Facts as JSON (the shape of schemas/facts.schema.json): names sorted, so output is stable. */
 export function factsToJson(computed: ComputedFacts): Record<string, unknown> {
@@ -10,7 +10,7 @@ export function factsToJson(computed: ComputedFacts): Record<string, unknown> {
   return { facts: mapToJson(computed.facts), entities, problems: computed.problems };
 }
 
-function mapToJson(map: FactMap): Record<string, unknown> {
+function mapToJson(map: FactView): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of [...map.keys()].sort()) out[name] = factToJson(map.get(name)!);
   return out;

@@ -1,5 +1,5 @@
 import { parseFdLink, type FdTarget } from '../parsers/fd-link.js';
-import { parsePidStat } from '../parsers/pid-stat.js';
+import { parsePidStatHead } from '../parsers/pid-stat.js';
 import { parseStack, type StackFrame } from '../parsers/stack.js';
 import { parseWchan } from '../parsers/wchan.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
@@ -72,7 +72,7 @@ export function buildTaskTable(snapshot: Snapshot): TaskTable {
     if (!stat?.ok) continue;
     let parsed;
     try {
-      parsed = parsePidStat(stat.text, `/proc/${statPath}`);
+      parsed = parsePidStatHead(stat.text, `/proc/${statPath}`);
     } catch (err) {
       problems.push({ path: statPath, reason: (err as Error).message });
       continue;
@@ -111,7 +111,7 @@ function readThreads(snapshot: Snapshot, pid: number, problems: TaskTable['probl
     if (!stat?.ok) continue;
     let parsed;
     try {
-      parsed = parsePidStat(stat.text, `/proc/${base}/stat`);
+      parsed = parsePidStatHead(stat.text, `/proc/${base}/stat`);
     } catch (err) {
       problems.push({ path: `${base}/stat`, reason: (err as Error).message });
       continue;

@@ -1,6 +1,6 @@
 import type { StackFrame } from '../parsers/stack.js';
 import type { SignatureCatalog, Classification } from '../signatures/catalog.js';
-import { EVIDENCE_SAMPLES, known, unknown, procPath, type Entity, type Fact, type FactMap, type SourceRef } from './fact.js';
+import { EVIDENCE_SAMPLES, known, unknown, procPath, type Entity, type Fact, type FactMap, type FactView, type SourceRef } from './fact.js';
 import { countByKey, sampleDistinct } from './sample.js';
 import type { ProcessInfo, TaskTable, ThreadInfo } from './task-table.js';
 
@@ -40,10 +40,14 @@ export function taskFacts(table: TaskTable, classifier: Classifier, catalog: Sig
 
   facts.set('tasks.processes.total', known(table.processes.length, [procSource], 'processes'));
   facts.set('tasks.threads.total', known(threads.length, [threadSource], 'threads'));
+  const procsByState = new Map<string, ProcessInfo[]>();
+  for (const p of table.processes) push(procsByState, p.state, p);
+  const threadsByState = new Map<string, BlockedThread[]>();
+  for (const t of threads) push(threadsByState, t.thread.state, t);
   for (const state of STATES) {
-    const procs = table.processes.filter((p) => p.state === state);
+    const procs = procsByState.get(state) ?? [];
     facts.set(`tasks.processes.${state}`, known(procs.length, [procSource, ...statSamples(procs, (p) => p)], 'processes'));
-    const ths = threads.filter((t) => t.thread.state === state);
+    const ths = threadsByState.get(state) ?? [];
     const byCommand: SourceRef[] = ths.length > 0 && state !== 'S' && state !== 'I' ? [{ path: '/proc/*/task/*/stat', excerpt: `${ths.length} by command: ${countByKey(ths, (t) => t.thread.comm)}` }] : [];
     facts.set(`tasks.threads.${state}`, known(ths.length, [threadSource, ...byCommand, ...statSamples(ths, (t) => t.thread)], 'threads'));
   }
@@ -77,22 +81,57 @@ export function processEntities(table: TaskTable, classifier: Classifier): Entit
   for (const p of table.processes) {
     if (p.state === 'Z') push(zombiesByParent, p.ppid, p);
   }
-  return table.processes.map((process) => {
-    const ref = [{ path: procPath(process.statPath), line: 1, excerpt: clip(process.statText) }];
-    const zombies = zombiesByParent.get(process.pid) ?? [];
-    const dThreads = process.threads.filter((t) => t.state === 'D');
-    const facts: FactMap = new Map([
-      ['process.pid', known(process.pid, ref)],
-      ['process.comm', known(process.comm, ref)],
-      ['process.state', known(process.state, ref)],
-      ['process.ppid', known(process.ppid, ref)],
-      ['process.threads', known(process.threads.length, [{ path: `/proc/${process.pid}/task`, excerpt: `${process.threads.length} entries` }], 'threads')],
-      ['process.dThreads', known(dThreads.length, statSamples(dThreads, (t) => t), 'threads')],
-      ['process.zombieChildren', known(zombies.length, statSamples(zombies, (z) => z), 'processes')],
-      ['process.ownMmapFaultWaiters', ownFaultWaiters(process, classifier)],
-    ]);
-    return { subject: { kind: 'process', pid: process.pid, comm: process.comm }, facts };
-  });
+  return table.processes.map((process) => ({
+    subject: { kind: 'process', pid: process.pid, comm: process.comm },
+    facts: new ProcessFacts(process, zombiesByParent.get(process.pid) ?? [], classifier),
+  }));
+}
+
+const PROCESS_FACTS = [
+  'process.pid', 'process.comm', 'process.state', 'process.ppid', 'process.threads', 'process.dThreads', 'process.zombieChildren', 'process.ownMmapFaultWaiters',
+];
+
+/**
+ * A process's facts, computed when a rule asks for one: there is an entity for every process
+ * (10,000+), rules read two or three facts of each, and only findings need the evidence.
+ */
+class ProcessFacts implements FactView {
+  constructor(
+    private readonly process: ProcessInfo,
+    private readonly zombies: ProcessInfo[],
+    private readonly classifier: Classifier,
+  ) {}
+
+  keys(): string[] {
+    return PROCESS_FACTS;
+  }
+
+  get(name: string): Fact | undefined {
+    const p = this.process;
+    const ref = (): SourceRef[] => [{ path: procPath(p.statPath), line: 1, excerpt: clip(p.statText) }];
+    switch (name) {
+      case 'process.pid':
+        return known(p.pid, ref());
+      case 'process.comm':
+        return known(p.comm, ref());
+      case 'process.state':
+        return known(p.state, ref());
+      case 'process.ppid':
+        return known(p.ppid, ref());
+      case 'process.threads':
+        return known(p.threads.length, [{ path: `/proc/${p.pid}/task`, excerpt: `${p.threads.length} entries` }], 'threads');
+      case 'process.dThreads': {
+        const d = p.threads.filter((t) => t.state === 'D');
+        return known(d.length, statSamples(d, (t) => t), 'threads');
+      }
+      case 'process.zombieChildren':
+        return known(this.zombies.length, statSamples(this.zombies, (z) => z), 'processes');
+      case 'process.ownMmapFaultWaiters':
+        return ownFaultWaiters(p, this.classifier);
+      default:
+        return undefined;
+    }
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Engine } from 'json-rules-engine';
-import { type Entity, type Fact, type FactMap, type FactSet, type FactValue, type Subject } from '../facts/fact.js';
+import { type Entity, type Fact, type FactSet, type FactValue, type FactView, type Subject } from '../facts/fact.js';
 import { EVIDENCE_SAMPLES } from '../facts/fact.js';
 import { compareFindings, subjectKey, type Evidence, type Finding, type NotEvaluated } from '../findings/finding.js';
 import { compileCondition, conditionFacts, decidingLeaves, isFactRef, type Lookup3 } from './conditions.js';
@@ -61,7 +61,7 @@ export async function evaluate(rules: Rule[], factSet: FactSet): Promise<Evaluat
   return { findings: fired.sort(compareFindings), notEvaluated };
 }
 
-function evaluateForEach(rule: Rule, entities: Entity[], global: FactMap, notEvaluated: NotEvaluated[]): Finding[] {
+function evaluateForEach(rule: Rule, entities: Entity[], global: FactView, notEvaluated: NotEvaluated[]): Finding[] {
   const names = conditionFacts(rule.conditions);
   const predicate = compileCondition(rule.conditions);
   const findings: Finding[] = [];
@@ -84,7 +84,7 @@ function evaluateForEach(rule: Rule, entities: Entity[], global: FactMap, notEva
 }
 
 /** The first fact that is not known, as "fact: reason"; null when all are known. */
-function unknownFacts(names: string[], ...maps: FactMap[]): string | null {
+function unknownFacts(names: string[], ...maps: FactView[]): string | null {
   for (const name of names) {
     const fact = find(name, maps);
     if (!fact) return `${name}: not computed on this host`;
@@ -93,7 +93,7 @@ function unknownFacts(names: string[], ...maps: FactMap[]): string | null {
   return null;
 }
 
-function find(name: string, maps: FactMap[]): Fact | undefined {
+function find(name: string, maps: FactView[]): Fact | undefined {
   for (const map of maps) {
     const fact = map.get(name);
     if (fact) return fact;
@@ -101,14 +101,14 @@ function find(name: string, maps: FactMap[]): Fact | undefined {
   return undefined;
 }
 
-function lookupIn(...maps: FactMap[]): Lookup3 {
+function lookupIn(...maps: FactView[]): Lookup3 {
   return (name) => {
     const fact = find(name, maps);
     return fact?.ok ? { known: true, value: fact.value } : { known: false };
   };
 }
 
-function buildFinding(rule: Rule, subject: Subject, global: FactMap, entity: FactMap | undefined): Finding {
+function buildFinding(rule: Rule, subject: Subject, global: FactView, entity: FactView | undefined): Finding {
   const maps = entity ? [entity, global] : [global];
   const lookup = lookupIn(...maps);
   const valueOf = (name: string): FactValue => {
@@ -173,7 +173,7 @@ function buildFinding(rule: Rule, subject: Subject, global: FactMap, entity: Fac
 }
 
 /** A fact a message names without testing it: shown with its value (or why it is unknown) and sources. */
-function citedEvidence(name: string, maps: FactMap[]): Evidence {
+function citedEvidence(name: string, maps: FactView[]): Evidence {
   const fact = find(name, maps);
   if (!fact) return { fact: name, value: null, unknown: 'not computed on this host', sources: [] };
   if (!fact.ok) return { fact: name, value: null, unknown: fact.reason, sources: fact.sources };

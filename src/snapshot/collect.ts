@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFdLink } from '../parsers/fd-link.js';
-import { parsePidStat } from '../parsers/pid-stat.js';
-import { guardedRead } from './guard.js';
+import { GuardedReader } from './guard.js';
 import { emptySnapshot, RecordingSource, type Snapshot } from './snapshot.js';
 import type { ProcSource } from './source.js';
 
@@ -72,6 +71,9 @@ export const DEFAULT_COLLECT: Omit<CollectOptions, 'statIntervalMs'> = { deadlin
 /** Time kept back from the deadline for the second /proc/stat sample. */
 const STAT_RESERVE_MS = 50;
 
+/** Processes walked between two yields to the event loop. */
+const YIELD_EVERY = 256;
+
 const isPid = (name: string): boolean => /^[0-9]+$/.test(name);
 
 /**
@@ -87,11 +89,18 @@ export async function collect(source: ProcSource, options: CollectOptions): Prom
   const snapshot = emptySnapshot(source.description, options.deadlineMs);
   const src = new RecordingSource(source, snapshot);
 
+  // The helper starts now and reads stacks on the other core while this process walks /proc.
+  const guard = new GuardedReader({
+    root: source.root,
+    fileTimeoutMs: options.guardTimeoutMs,
+    deadline: deadline - STAT_RESERVE_MS,
+    groupOf: (path) => path.slice(0, path.indexOf('/')),
+  });
   for (const path of GLOBAL_FILES) src.readFile(path);
 
   const root = src.listDir('');
   const pids = root.ok ? root.entries.filter(isPid).sort((a, b) => Number(a) - Number(b)) : [];
-  const stacks: string[] = [];
+  const stacks = new Set<string>();
   const contended = new Set<string>();
   let tasksRead = 0;
 
@@ -106,33 +115,38 @@ export async function collect(source: ProcSource, options: CollectOptions): Prom
     src.readFile(`${pid}/stat`);
     const tasks = src.listDir(`${pid}/task`);
     if (!tasks.ok) continue;
-    let hasD = false;
+    const blocked: string[] = [];
     for (const tid of tasks.entries.filter(isPid)) {
       tasksRead++;
       const stat = src.readFile(`${pid}/task/${tid}/stat`);
-      if (!stat.ok || taskState(stat.text, `${pid}/task/${tid}/stat`) !== 'D') continue;
-      hasD = true;
+      if (!stat.ok || taskState(stat.text) !== 'D') continue;
       src.readFile(`${pid}/task/${tid}/wchan`);
-      stacks.push(`${pid}/task/${tid}/stack`);
+      blocked.push(`${pid}/task/${tid}/stack`);
     }
-    if (hasD) {
+    if (blocked.length > 0) {
+      for (const path of blocked) stacks.add(path);
+      guard.add(blocked);
       for (const target of readFdLinks(src, pid)) contended.add(target);
     }
-    if (tasksRead % 1000 < tasks.entries.length) options.progress?.(tasksRead, 'tasks');
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) {
+      // Let the guard's answers in, so its helper never stalls on a full pipe, and draw progress.
+      guard.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+      options.progress?.(tasksRead, 'tasks');
+    }
   }
   options.progress?.(tasksRead, 'tasks');
 
   // The process a pile-up points at: all its threads, blocked or not, are the evidence.
-  const stackSet = new Set(stacks);
   for (const target of [...contended].sort((a, b) => Number(a) - Number(b))) {
     const tasks = snapshot.dirs.get(`${target}/task`) ?? src.listDir(`${target}/task`);
     if (!tasks.ok) continue;
     src.readFile(`${target}/status`);
     for (const tid of tasks.entries.filter(isPid)) {
       const path = `${target}/task/${tid}/stack`;
-      if (stackSet.has(path)) continue;
-      stackSet.add(path);
-      stacks.push(path);
+      if (stacks.has(path)) continue;
+      stacks.add(path);
+      guard.add([path]);
       src.readFile(`${target}/task/${tid}/wchan`);
     }
   }
@@ -143,12 +157,8 @@ export async function collect(source: ProcSource, options: CollectOptions): Prom
     snapshot.files.set(`${pid}/cmdline`, { ok: false, error: 'SKIPPED', reason: 'blocked tasks are reading this process\'s /proc files' });
   }
   options.progress?.(tasksRead, 'stacks');
-  const guarded = await guardedRead([...stacks, ...cmdlines], {
-    root: source.root,
-    fileTimeoutMs: options.guardTimeoutMs,
-    deadline: deadline - STAT_RESERVE_MS,
-    groupOf: (path) => path.slice(0, path.indexOf('/')),
-  });
+  guard.add(cmdlines);
+  const guarded = await guard.done();
   for (const [path, read] of guarded) snapshot.files.set(path, read);
   if ([...guarded.values()].some((r) => !r.ok && r.error === 'SKIPPED' && r.reason === 'the run deadline passed')) {
     snapshot.run.deadlinePassed = true;
@@ -178,10 +188,10 @@ function readFdLinks(src: ProcSource, pid: string): string[] {
   return targets;
 }
 
-function taskState(text: string, path: string): string | undefined {
-  try {
-    return parsePidStat(text, path).state;
-  } catch {
-    return undefined; // an unparsable stat is reported by the facts stage, which reads it again
-  }
+/**
+ * The state letter of a stat line: the field after the last ')' (comm may hold ')' and spaces).
+ * The facts stage parses the whole line, and reports it if it is malformed.
+ */
+function taskState(text: string): string {
+  return text.charAt(text.lastIndexOf(')') + 2);
 }

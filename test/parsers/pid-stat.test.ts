@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parsePidStat, PID_STAT_FIELDS, type PidStat } from '../../src/parsers/pid-stat.js';
+import { parsePidStat, parsePidStatHead, PID_STAT_FIELDS, type PidStat } from '../../src/parsers/pid-stat.js';
 import { parseStat } from '../../src/parsers/stat.js';
 import { assertFact, factsOf, memo, readText, unknownFact, type Fact } from './corpus.js';
 import { table } from './table.js';
@@ -96,3 +96,23 @@ table('parsePidStat: tricky inputs', [
   { name: 'field not a number', input: lineWith({ 14: '12a' }), wantError: '/proc/1/stat:1: field 14 (utime): expected an integer, got "12a"' },
   { name: 'a typed number field beyond 2^53', input: lineWith({ 14: '9007199254740993' }), wantError: '/proc/1/stat:1: field 14 (utime): 9007199254740993 is beyond 2^53' },
 ], (input) => parsePidStat(input, '/proc/1/stat'));
+
+describe('parsePidStatHead agrees with parsePidStat', () => {
+  const lines = [
+    '26231 (vim) R 5392 7446 5392 34835 7446 4218880 32533 309516 26 82 1677 44 158 99 20 0 1 0 82375 56274944 1981 18446744073709551615 4194304 6294284 140736914091744 0 0 0 0 12288 1870679807 0 0 0 17 0 0 0 31 0 0 8391624 8481048 16420864 140736914093252 140736914093279 140736914093279 140736914096107 0',
+    '1020 ((a b ) ( c d) ) R 28 1020 1020 0 -1 4218880 0 0 0 0 0 0 0 0 20 0 1 0 10839175 10395648 155 18446744073709551615 4194304 4238788 140736466511168 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 6336016 6337300 25579520 140736466515030 140736466515118 140736466515118 140736466518002 0',
+    '16653 (java) D 1 16653 16653 0 -1 4202752 0 0 0 0 0 0 0 0 20 0 10 0 100 1000 10 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0',
+  ];
+  for (const line of lines) {
+    it(line.slice(0, 30), () => {
+      const full = parsePidStat(line, '/proc/x/stat');
+      assert.deepEqual(parsePidStatHead(line, '/proc/x/stat'), { pid: full.pid, comm: full.comm, state: full.state, ppid: full.ppid });
+    });
+  }
+  it('rejects a line without (comm)', () => {
+    assert.throws(() => parsePidStatHead('123 bash S 1', '/proc/123/stat'), { message: '/proc/123/stat:1: expected "pid (comm) state ...", found no "(comm)"' });
+  });
+  it('rejects a state that is not one letter', () => {
+    assert.throws(() => parsePidStatHead('123 (bash) SS 1 2', '/proc/123/stat'), /state: expected one letter/);
+  });
+});
