@@ -1,36 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Finding } from '../../src/findings/finding.js';
 import type { Report } from '../../src/report/report.js';
 import { labDown, labUnavailable, labUp, type MmapLockManifest } from '../support/lab.js';
-import { repoRoot } from '../support/paths.js';
+import { runProcdx } from '../support/procdx-process.js';
 import { taskState } from '../support/vfork-d.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** procdx in its own process, killed if it overruns: a hang fails this test instead of the suite. */
-function procdx(args: string[], killAfterMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'procdx.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
 
 describe('live: the seed pile-up, made real by the lab (mmap-lock)', { skip: labUnavailable('mmap-lock') ?? undefined }, () => {
   let lab: MmapLockManifest;
@@ -45,7 +19,7 @@ describe('live: the seed pile-up, made real by the lab (mmap-lock)', { skip: lab
 
   for (const deadline of [5, 1]) {
     it(`diagnose --deadline ${deadline} finishes in time, exits 2 and names the jammed process with its evidence`, async () => {
-      const run = await procdx(['diagnose', '--format', 'json', '--deadline', String(deadline)], 30_000);
+      const run = await runProcdx(['diagnose', '--format', 'json', '--deadline', String(deadline)], 30_000);
       // Start-up of node and the rules comes on top of the collection deadline.
       assert.ok(run.ms < deadline * 1000 + 3000, `took ${Math.round(run.ms)} ms`);
       assert.equal(run.code, 2, run.stderr);

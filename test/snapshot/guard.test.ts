@@ -37,6 +37,21 @@ describe('guarded reads', () => {
     assert.ok(elapsed < 5000, `took ${elapsed} ms`);
   });
 
+  it('only the read that blocks is blamed, even after more answers than a pipe holds', async () => {
+    // 2,000 answers of ~150 bytes (300 KB) come before the named pipe, more than a 64 KB pipe buffer.
+    const paths: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      mkdirSync(join(root, 'many', String(i)), { recursive: true });
+      writeFileSync(join(root, 'many', String(i), 'cmdline'), 'x'.repeat(100));
+      paths.push(`many/${i}/cmdline`);
+    }
+    execFileSync('mkfifo', [join(root, 'many', 'fifo')]);
+    paths.splice(1500, 0, 'many/fifo');
+    const results = await guardedRead(paths, { root, fileTimeoutMs: 200, deadline: performance.now() + 20_000, groupOf: (p) => p });
+    const blocked = [...results].filter(([, r]) => !r.ok).map(([p]) => p);
+    assert.deepEqual(blocked, ['many/fifo']);
+  });
+
   it('after the run deadline nothing more is read, and each path says so', async () => {
     const results = await guardedRead(['2/cmdline', '3/cmdline'], { root, fileTimeoutMs: 60_000, deadline: performance.now() + 300, groupOf });
     assert.deepEqual(results.get('3/cmdline'), { ok: false, error: 'SKIPPED', reason: 'the run deadline passed' });
