@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { Report } from '../../src/report/report.js';
+import { writeHealthyTree } from '../fixtures/trees/healthy-tree.js';
+import { writeIoStormTree } from '../fixtures/trees/io-storm-tree.js';
+import { scratchDir } from '../support/scratch.js';
+import { runCli } from './run-cli.js';
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((remove) => remove()));
+
+async function diagnose(write: (dir: string) => unknown): Promise<{ code: number; report: Report }> {
+  const scratch = scratchDir('tree');
+  cleanups.push(scratch.remove);
+  write(scratch.dir);
+  const run = await runCli(['diagnose', '--proc-root', scratch.dir, '--format', 'json']);
+  assert.equal(run.stderr, '');
+  return { code: run.code, report: JSON.parse(run.stdout) as Report };
+}
+
+describe('a healthy host', () => {
+  it('gives no warning or critical finding, exits 0, and evaluates every rule', async () => {
+    const { code, report } = await diagnose(writeHealthyTree);
+    assert.equal(code, 0);
+    assert.deepEqual(report.findings.filter((f) => f.severity !== 'info').map((f) => f.id), []);
+    assert.deepEqual(report.notEvaluated, []);
+  });
+});
+
+describe('a load-700 storm of D tasks in plain I/O wait', () => {
+  it('is a D-task pile-up under high load, and is not blamed on an mmap lock', async () => {
+    const { code, report } = await diagnose((dir) => writeIoStormTree(dir));
+    assert.equal(code, 2);
+    const ids = report.findings.map((f) => f.id);
+    assert.ok(ids.includes('d-task-pileup@host'), ids.join(', '));
+    assert.ok(ids.includes('load-high-cpus-idle@host'), ids.join(', '));
+    assert.deepEqual(ids.filter((id) => id.startsWith('mmap-lock') || id.startsWith('proc-read')), []);
+    const pileup = report.findings.find((f) => f.id === 'd-task-pileup@host')!;
+    const evidence = (fact: string) => pileup.evidence.find((e) => e.fact === fact)?.value;
+    assert.equal(evidence('tasks.waitClass.mmap_lock_read'), 0);
+    assert.ok(Number(evidence('tasks.waitClass.io_wait_block')) > 300, 'most of the storm waits for block I/O');
+  });
+});

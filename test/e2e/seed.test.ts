@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Finding } from '../../src/findings/finding.js';
+import type { Report } from '../../src/report/report.js';
+import { compileSchema } from '../../src/schemas.js';
+import { writeSeedTree, type SeedManifest } from '../fixtures/trees/seed-tree.js';
+import { scratchDir } from '../support/scratch.js';
+import { runCli } from './run-cli.js';
+
+const validateReport = compileSchema<Report>('report.schema.json');
+
+interface Era {
+  dir: string;
+  manifest: SeedManifest;
+  json: string;
+  report: Report;
+  code: number;
+}
+
+const eras: Record<'2.6' | '6.x', Era> = {} as Record<'2.6' | '6.x', Era>;
+const cleanups: (() => void)[] = [];
+
+before(async () => {
+  for (const era of ['2.6', '6.x'] as const) {
+    const scratch = scratchDir(`seed-${era}`);
+    cleanups.push(scratch.remove);
+    const manifest = writeSeedTree(scratch.dir, { era });
+    const run = await runCli(['diagnose', '--proc-root', scratch.dir, '--format', 'json']);
+    assert.equal(run.stderr, '');
+    eras[era] = { dir: scratch.dir, manifest, json: run.stdout, report: JSON.parse(run.stdout) as Report, code: run.code };
+  }
+});
+after(() => cleanups.forEach((remove) => remove()));
+
+function finding(report: Report, id: string): Finding {
+  const f = report.findings.find((x) => x.id === id);
+  assert.ok(f, `no finding ${id}; findings: ${report.findings.map((x) => x.id).join(', ')}`);
+  return f;
+}
+
+function evidenceValue(f: Finding, fact: string): unknown {
+  const e = f.evidence.find((x) => x.fact === fact);
+  assert.ok(e, `${f.id} has no evidence for ${fact}`);
+  return e.value;
+}
+
+for (const era of ['2.6', '6.x'] as const) {
+  describe(`the seed outage on a ${era} kernel, end to end`, () => {
+    it('exits 2 with a report that matches schemas/report.schema.json', () => {
+      assert.equal(eras[era].code, 2);
+      assert.ok(validateReport(eras[era].report), JSON.stringify(validateReport.errors?.slice(0, 3), null, 2));
+    });
+
+    it('names 16653 as the process whose mmap lock the /proc readers wait for, with fd links and its own stacks as evidence', () => {
+      const { report, manifest } = eras[era];
+      const f = finding(report, `mmap-lock-proc-readers@pid:${manifest.targetPid}`);
+      assert.equal(f.severity, 'critical');
+      assert.deepEqual(f.subject, { kind: 'process', pid: 16653, comm: f.subject.kind === 'process' ? f.subject.comm : '' });
+      // Every blocked reader outside 16653 (16653's own reader thread is not a reader of another process).
+      assert.equal(evidenceValue(f, 'target.mmapLockReaders'), manifest.readerPids.length);
+      const sources = f.evidence.flatMap((e) => e.sources);
+      assert.ok(sources.some((s) => s.path === '/proc/12566/fd/4' && s.excerpt === 'killall5 (12566) -> /proc/16653/cmdline'), 'evidence from /proc/12566/fd/4');
+      assert.ok(sources.some((s) => s.path.startsWith('/proc/16653/task/') && s.path.endsWith('/stack')), 'evidence from 16653\'s task stacks');
+      assert.deepEqual(f.because, ['d-task-pileup@host']);
+    });
+
+    it('chains the readers to the D-task pile-up and the pile-up to the load', () => {
+      const { report, manifest } = eras[era];
+      const pileup = finding(report, 'd-task-pileup@host');
+      assert.equal(evidenceValue(pileup, 'tasks.threads.D'), manifest.dTaskCount);
+      assert.deepEqual(pileup.because, ['load-high-cpus-idle@host']);
+      const load = finding(report, 'load-high-cpus-idle@host');
+      assert.equal(evidenceValue(load, 'load.perCpu'), Math.round((6061.49 / 8) * 100) / 100);
+    });
+
+    it('finds 16653\'s own threads faulting on the same lock, building on the readers and the memory findings', () => {
+      const { report, manifest } = eras[era];
+      const f = finding(report, `mmap-lock-fault-contention@pid:${manifest.targetPid}`);
+      assert.equal(evidenceValue(f, 'process.ownMmapFaultWaiters'), manifest.targetFaultingTids.length);
+      assert.deepEqual(f.because, ['high-order-fragmentation@zone:0/Normal', 'memory-overcommitted-no-swap@host', `mmap-lock-proc-readers@pid:${manifest.targetPid}`]);
+    });
+
+    it('finds memory overcommitted 12.6x with no swap', () => {
+      const f = finding(eras[era].report, 'memory-overcommitted-no-swap@host');
+      assert.equal(evidenceValue(f, 'mem.commitRatio'), 12.61);
+      assert.equal(evidenceValue(f, 'mem.swapTotalKb'), 0);
+      assert.match(f.message, /\(12\.6x\), with no swap/);
+    });
+
+    it('finds zone Normal fragmented, and only zone Normal', () => {
+      const zones = eras[era].report.findings.filter((f) => f.rule === 'high-order-fragmentation');
+      assert.deepEqual(zones.map((f) => f.id), ['high-order-fragmentation@zone:0/Normal']);
+      assert.equal(evidenceValue(zones[0]!, 'zone.emptyOrders'), '2-9');
+    });
+
+    it('finds the 257 zombies under their one parent', () => {
+      const { report, manifest } = eras[era];
+      const f = finding(report, `zombies-under-one-parent@pid:${manifest.zombieParentPid}`);
+      assert.equal(evidenceValue(f, 'process.zombieChildren'), 257);
+    });
+
+    it('every rule was evaluated, and the only findings are the chain', () => {
+      const { report, manifest } = eras[era];
+      assert.deepEqual(report.notEvaluated, []);
+      assert.deepEqual(report.findings.map((f) => f.id).sort(), [
+        'd-task-pileup@host',
+        'high-order-fragmentation@zone:0/Normal',
+        'load-high-cpus-idle@host',
+        'memory-overcommitted-no-swap@host',
+        `mmap-lock-fault-contention@pid:${manifest.targetPid}`,
+        `mmap-lock-proc-readers@pid:${manifest.targetPid}`,
+        `zombies-under-one-parent@pid:${manifest.zombieParentPid}`,
+      ]);
+    });
+  });
+}
+
+describe('the seed outage: text report and replay', () => {
+  it('the text report fits 80 columns and puts the root cause first', async () => {
+    const run = await runCli(['diagnose', '--proc-root', eras['2.6'].dir]);
+    assert.equal(run.code, 2);
+    const lines = run.stdout.split('\n');
+    const wide = lines.filter((l) => l.length > 80);
+    assert.deepEqual(wide, [], 'every line fits 80 columns');
+    const chain = lines.indexOf('Diagnosis chain (root causes first; each builds on the ones beneath it)');
+    assert.ok(chain > 0);
+    assert.match(lines[chain + 1]!, /^ {2}\[1\] CRITICAL mmap-lock-fault-contention {2}process java \(16653\)$/);
+  });
+
+  it('capture, then diagnose --snapshot elsewhere: the same findings, byte for byte', async () => {
+    const archive = join(eras['2.6'].dir, '..', `${basename(eras['2.6'].dir)}.tar.gz`);
+    cleanups.push(() => rmSync(archive, { force: true }));
+    const capture = await runCli(['capture', '--proc-root', eras['2.6'].dir, '-o', archive]);
+    assert.equal(capture.code, 0, capture.stderr);
+    assert.equal(capture.stdout, `${archive}\n`);
+    const replay = await runCli(['diagnose', '--snapshot', archive, '--format', 'json']);
+    assert.equal(replay.code, 2, replay.stderr);
+    const replayed = JSON.parse(replay.stdout) as Report;
+    assert.equal(JSON.stringify(replayed.findings), JSON.stringify(eras['2.6'].report.findings));
+    assert.equal(JSON.stringify(replayed.notEvaluated), JSON.stringify(eras['2.6'].report.notEvaluated));
+  });
+
+  it('two runs on the same tree give byte-identical JSON', async () => {
+    const again = await runCli(['diagnose', '--proc-root', eras['2.6'].dir, '--format', 'json']);
+    assert.equal(again.stdout, eras['2.6'].json);
+  });
+});
