@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FileRead } from './source.js';
 
@@ -18,6 +19,9 @@ export interface GuardOptions {
   /** Key that groups paths by process ("1234/task/1234/stack" -> "1234"): after one blocked read, the process's other paths are skipped. */
   groupOf: (path: string) => string;
 }
+
+/** A runnable helper may take this many times the per-file deadline before its read counts as blocked. */
+const RUNNABLE_GRACE = 10;
 
 /** Paths sent to the helper per write: fewer writes and wake-ups than one per process. */
 const BATCH = 512;
@@ -128,6 +132,8 @@ export class GuardedReader {
       helper.rechecking = false;
       const late = performance.now();
       if (this.helper !== helper || this.inflight[0] !== waitingOn || late - helper.started <= this.options.fileTimeoutMs) return;
+      // A helper that is runnable is starved of CPU (a loaded host), not blocked: give it longer.
+      if (helperState(helper) === 'R' && late - helper.started <= this.options.fileTimeoutMs * RUNNABLE_GRACE) return;
       this.onBlocked(helper, late);
     });
   }
@@ -183,6 +189,16 @@ export class GuardedReader {
     helper.child.stderr.destroy();
     helper.child.kill('SIGKILL');
     helper.child.unref();
+  }
+}
+
+/** The helper's state letter from its own /proc/PID/stat (which never blocks), or '' if unknown. */
+function helperState(helper: Helper): string {
+  try {
+    const stat = readFileSync(`/proc/${helper.child.pid}/stat`, 'latin1');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return '';
   }
 }
 
