@@ -194,6 +194,7 @@ export function procTargetEntities(table: TaskTable, classifier: Classifier, fac
       ['target.readerFiles', known(files, fdRefs)],
       ['target.threads', target ? known(target.threads.length, [{ path: `/proc/${pid}/task`, excerpt: `${target.threads.length} entries` }], 'threads') : unknown(`process ${pid} has exited`)],
       ['target.ownMmapFaultWaiters', target ? ownFaultWaiters(target, classifier) : unknown(`process ${pid} has exited`)],
+      ['target.ownMmapWriters', target ? ownWriters(target, classifier) : unknown(`process ${pid} has exited`)],
     ]);
     return { subject: { kind: 'process', pid, comm: target?.comm ?? '?' }, facts };
   });
@@ -255,6 +256,17 @@ function ownFaultWaiters(process: ProcessInfo, classifier: Classifier): Fact {
     return c !== null && c.signature.context === 'page_fault' && c.signature.wait_class.startsWith('mmap_lock');
   });
   return known(waiters.length, stackSamples(waiters.map((thread) => ({ process, thread })), classifier), 'threads');
+}
+
+/** Threads of a process queued to take its own mmap lock for write (mmap, munmap, mprotect, brk). */
+function ownWriters(process: ProcessInfo, classifier: Classifier): Fact {
+  const dThreads = process.threads.filter((t) => t.state === 'D');
+  const unreadable = dThreads.filter((t) => t.stack && !t.stack.ok && t.stack.reason !== 'ENOENT');
+  if (dThreads.length > 0 && unreadable.length === dThreads.length) {
+    return unknown(stackUnreadableReason(unreadable.map((thread) => ({ process, thread })))!);
+  }
+  const writers = dThreads.filter((t) => classifier.classify(t)?.signature.wait_class === 'mmap_lock_write');
+  return known(writers.length, stackSamples(writers.map((thread) => ({ process, thread })), classifier), 'threads');
 }
 
 /** Evidence of a classified stack: the frames that decided it, with their line in the stack file. */

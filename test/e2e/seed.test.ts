@@ -101,6 +101,13 @@ for (const era of ['2.6', '6.x'] as const) {
       assert.equal(evidenceValue(f, 'process.zombieChildren'), 257);
     });
 
+    it('says plainly that /proc does not show the lock holder, and what would', () => {
+      const f = finding(eras[era].report, `mmap-lock-holder-unknown@pid:${eras[era].manifest.targetPid}`);
+      assert.equal(f.severity, 'info');
+      assert.ok(f.advice.some((a) => a.command === "dmesg | grep -A40 'blocked for more than'" && a.safe === true));
+      assert.ok(f.advice.some((a) => a.command?.startsWith('echo w > /proc/sysrq-trigger') && a.safe === false));
+    });
+
     it('every rule was evaluated, and the only findings are the chain', () => {
       const { report, manifest } = eras[era];
       assert.deepEqual(report.notEvaluated, []);
@@ -110,6 +117,7 @@ for (const era of ['2.6', '6.x'] as const) {
         'load-high-cpus-idle@host',
         'memory-overcommitted-no-swap@host',
         `mmap-lock-fault-contention@pid:${manifest.targetPid}`,
+        `mmap-lock-holder-unknown@pid:${manifest.targetPid}`,
         `mmap-lock-proc-readers@pid:${manifest.targetPid}`,
         `zombies-under-one-parent@pid:${manifest.zombieParentPid}`,
       ]);

@@ -46,6 +46,7 @@ describe('live: the seed pile-up, made real by the lab (mmap-lock)', { skip: lab
       const holderPids = holder.evidence.find((e) => e.fact === 'target.lockHolderPids')?.value;
       assert.deepEqual(holderPids, [lab.lock_holder_pid]);
       assert.ok(holder.because.includes(faults.id), 'the holder finding heads the chain');
+      assert.equal(about('mmap-lock-holder-unknown'), undefined, 'the holder is known here');
 
       // procdx never read the jammed process's cmdline: that is how ps hangs.
       assert.ok(
