@@ -246,6 +246,16 @@ function blockedRef(b: TaskTable['blockedReads'][number]): SourceRef {
 
 /** Threads of a process stuck in a page fault on the process's own mmap lock. */
 function ownFaultWaiters(process: ProcessInfo, classifier: Classifier): Fact {
+  return ownWaiters(process, classifier, (c) => c.signature.context === 'page_fault' && c.signature.wait_class.startsWith('mmap_lock'));
+}
+
+/** Threads of a process queued to take its own mmap lock for write (mmap, munmap, mprotect, brk). */
+function ownWriters(process: ProcessInfo, classifier: Classifier): Fact {
+  return ownWaiters(process, classifier, (c) => c.signature.wait_class === 'mmap_lock_write');
+}
+
+/** D threads of a process whose stack classification passes `matches`; unknown when no D stack could be read. */
+function ownWaiters(process: ProcessInfo, classifier: Classifier, matches: (c: Classification) => boolean): Fact {
   const dThreads = process.threads.filter((t) => t.state === 'D');
   const unreadable = dThreads.filter((t) => t.stack && !t.stack.ok && t.stack.reason !== 'ENOENT');
   if (dThreads.length > 0 && unreadable.length === dThreads.length) {
@@ -253,20 +263,9 @@ function ownFaultWaiters(process: ProcessInfo, classifier: Classifier): Fact {
   }
   const waiters = dThreads.filter((t) => {
     const c = classifier.classify(t);
-    return c !== null && c.signature.context === 'page_fault' && c.signature.wait_class.startsWith('mmap_lock');
+    return c !== null && matches(c);
   });
   return known(waiters.length, stackSamples(waiters.map((thread) => ({ process, thread })), classifier), 'threads');
-}
-
-/** Threads of a process queued to take its own mmap lock for write (mmap, munmap, mprotect, brk). */
-function ownWriters(process: ProcessInfo, classifier: Classifier): Fact {
-  const dThreads = process.threads.filter((t) => t.state === 'D');
-  const unreadable = dThreads.filter((t) => t.stack && !t.stack.ok && t.stack.reason !== 'ENOENT');
-  if (dThreads.length > 0 && unreadable.length === dThreads.length) {
-    return unknown(stackUnreadableReason(unreadable.map((thread) => ({ process, thread })))!);
-  }
-  const writers = dThreads.filter((t) => classifier.classify(t)?.signature.wait_class === 'mmap_lock_write');
-  return known(writers.length, stackSamples(writers.map((thread) => ({ process, thread })), classifier), 'threads');
 }
 
 /** Evidence of a classified stack: the frames that decided it, with their line in the stack file. */

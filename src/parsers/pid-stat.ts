@@ -65,18 +65,8 @@ const SPACE = 32;
  * expressions or a split, and allocates only the result and its strings.
  */
 export function parsePidStat(text: string, path: string): PidStat {
-  const open = text.indexOf('(');
-  // The last ")" of the whole text, not of the first line: comm may contain a newline. The fields
-  // after comm never contain ")".
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) throw new ParseError(path, 1, 'expected "pid (comm) state ...", found no "(comm)"');
-  let pidEnd = open;
-  while (pidEnd > 0 && text.charCodeAt(pidEnd - 1) === SPACE) pidEnd--;
-  const pid = intAt(text, 0, pidEnd);
-  if (typeof pid !== 'number' || pid < 0) {
-    throw new ParseError(path, 1, `pid: expected an unsigned integer, got "${text.slice(0, pidEnd)}"`);
-  }
-  const stat = { pid, comm: text.slice(open + 1, close) } as PidStat;
+  const { pid, comm, close } = pidAndComm(text, path);
+  const stat = { pid, comm } as PidStat;
   const byName: Record<string, number | bigint | string | undefined> = stat;
 
   let end = text.indexOf('\n', close);
@@ -111,6 +101,23 @@ export function parsePidStat(text: string, path: string): PidStat {
   return stat;
 }
 
+/**
+ * pid and comm, and where comm's ")" is. It is the last ")" of the whole text, not of the first
+ * line: comm may contain a newline, and the fields after comm never contain ")".
+ */
+function pidAndComm(text: string, path: string): { pid: number; comm: string; close: number } {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw new ParseError(path, 1, 'expected "pid (comm) state ...", found no "(comm)"');
+  let pidEnd = open;
+  while (pidEnd > 0 && text.charCodeAt(pidEnd - 1) === SPACE) pidEnd--;
+  const pid = intAt(text, 0, pidEnd);
+  if (typeof pid !== 'number' || pid < 0) {
+    throw new ParseError(path, 1, `pid: expected an unsigned integer, got "${text.slice(0, pidEnd)}"`);
+  }
+  return { pid, comm: text.slice(open + 1, close), close };
+}
+
 /** 1-based line of a position; only called on the error path. */
 function lineOf(text: string, pos: number): number {
   let line = 1;
@@ -134,13 +141,7 @@ export interface PidStatHead {
  * `{ pid: 26231, comm: "vim", state: "R", ppid: 5392 }`.
  */
 export function parsePidStatHead(text: string, path: string): PidStatHead {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) throw new ParseError(path, 1, 'expected "pid (comm) state ...", found no "(comm)"');
-  let pidEnd = open;
-  while (pidEnd > 0 && text.charCodeAt(pidEnd - 1) === SPACE) pidEnd--;
-  const pid = intAt(text, 0, pidEnd);
-  if (typeof pid !== 'number' || pid < 0) throw new ParseError(path, 1, `pid: expected an unsigned integer, got "${text.slice(0, pidEnd)}"`);
+  const { pid, comm, close } = pidAndComm(text, path);
   const state = text.charAt(close + 2);
   if (text.charCodeAt(close + 1) !== SPACE || state === '' || state === ' ' || (text.charCodeAt(close + 3) !== SPACE)) {
     throw new ParseError(path, lineOf(text, close), `state: expected one letter after "(comm) ", got "${text.slice(close + 1, close + 5)}"`);
@@ -149,5 +150,5 @@ export function parsePidStatHead(text: string, path: string): PidStatHead {
   while (end < text.length && text.charCodeAt(end) !== SPACE && text.charCodeAt(end) !== 10) end++;
   const ppid = intAt(text, close + 4, end);
   if (typeof ppid !== 'number') throw new ParseError(path, lineOf(text, close), `field 4 (ppid): expected an integer, got "${text.slice(close + 4, end)}"`);
-  return { pid, comm: text.slice(open + 1, close), state, ppid };
+  return { pid, comm, state, ppid };
 }
