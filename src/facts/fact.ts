@@ -29,7 +29,8 @@ export interface FactView {
 export type Subject =
   | { kind: 'host' }
   | { kind: 'process'; pid: number; comm: string }
-  | { kind: 'zone'; node: string; zone: string };
+  | { kind: 'zone'; node: string; zone: string }
+  | { kind: 'command'; comm: string };
 
 export interface Entity {
   subject: Subject;
@@ -40,6 +41,7 @@ export interface Entity {
 export const ENTITY_KINDS = {
   proc_target: 'target',
   process: 'process',
+  command: 'command',
   zone: 'zone',
 } as const;
 export type EntityKind = keyof typeof ENTITY_KINDS;

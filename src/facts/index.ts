@@ -5,7 +5,7 @@ import type { FactMap, FactSet } from './fact.js';
 import { kernelFacts } from './kernel.js';
 import { memoryFacts } from './memory.js';
 import { buildTaskTable, type TaskTable } from './task-table.js';
-import { Classifier, processEntities, procTargetEntities, taskFacts } from './tasks.js';
+import { Classifier, commandEntities, processEntities, procTargetEntities, taskFacts } from './tasks.js';
 import { vmFacts } from './vm.js';
 import { zoneEntities } from './zones.js';
 
@@ -27,6 +27,7 @@ export function computeFacts(snapshot: Snapshot, catalog: SignatureCatalog): Com
   const entities = {
     proc_target: procTargetEntities(table, classifier, facts),
     process: processEntities(table, classifier),
+    command: commandEntities(table),
     zone: zoneEntities(snapshot, facts),
   };
   return { facts, entities, gaps: entityGaps(snapshot, table), problems: table.problems };

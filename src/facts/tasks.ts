@@ -87,6 +87,31 @@ export function processEntities(table: TaskTable, classifier: Classifier): Entit
   }));
 }
 
+/**
+ * One entity per command name (a process's comm): how many processes and tasks run it, and how
+ * many of those tasks are in D or are zombies. What a site means by "50 of our zabbix_agentd
+ * tasks in D": a process-level count would see each agent process alone.
+ */
+export function commandEntities(table: TaskTable): Entity[] {
+  const byComm = new Map<string, ProcessInfo[]>();
+  for (const p of table.processes) push(byComm, p.comm, p);
+  return [...byComm.keys()].sort().map((comm) => {
+    const processes = byComm.get(comm)!;
+    const threads = processes.flatMap((p) => p.threads);
+    const dThreads = threads.filter((t) => t.state === 'D');
+    const zombies = processes.filter((p) => p.state === 'Z');
+    const summary = (what: string, n: number): SourceRef[] => [{ path: '/proc/*/stat', excerpt: `${n} ${what} of command ${comm}` }];
+    const facts: FactMap = new Map([
+      ['command.name', known(comm, summary('processes', processes.length))],
+      ['command.processes', known(processes.length, summary('processes', processes.length), 'processes')],
+      ['command.threads', known(threads.length, summary('tasks', threads.length), 'threads')],
+      ['command.dThreads', known(dThreads.length, [...summary('tasks in D', dThreads.length), ...statSamples(dThreads, (t) => t)], 'threads')],
+      ['command.zombies', known(zombies.length, [...summary('zombies', zombies.length), ...statSamples(zombies, (z) => z)], 'processes')],
+    ]);
+    return { subject: { kind: 'command', comm }, facts };
+  });
+}
+
 const PROCESS_FACTS = [
   'process.pid', 'process.comm', 'process.state', 'process.ppid', 'process.threads', 'process.dThreads', 'process.zombieChildren', 'process.ownMmapFaultWaiters',
 ];

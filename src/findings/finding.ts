@@ -56,6 +56,8 @@ export function subjectKey(subject: Subject): string {
       return `pid:${subject.pid}`;
     case 'zone':
       return `zone:${subject.node}/${subject.zone}`;
+    case 'command':
+      return `command:${subject.comm}`;
   }
 }
 
@@ -67,6 +69,8 @@ export function describeSubject(subject: Subject): string {
       return `process ${subject.comm} (${subject.pid})`;
     case 'zone':
       return `zone ${subject.zone} (node ${subject.node})`;
+    case 'command':
+      return `command ${subject.comm}`;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Finding } from '../../src/findings/finding.js';
@@ -124,6 +124,34 @@ for (const era of ['2.6', '6.x'] as const) {
     });
   });
 }
+
+describe('a site rule over commands (for_each: command)', () => {
+  it('counts the D tasks of one command across all its processes', async () => {
+    const { dir } = scratchDir('site-rules');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(
+      join(dir, 'ps-pileup.yaml'),
+      [
+        'id: ps-pileup',
+        'title: Our monitoring ps commands are stuck in D',
+        'severity: warning',
+        'description: A site rule over the command entity.',
+        'for_each: command',
+        'conditions:',
+        '  all:',
+        '    - { fact: command.name, operator: equal, value: ps }',
+        '    - { fact: command.dThreads, operator: greaterThan, value: 50 }',
+        'message: "{{ command.dThreads }} {{ command.name }} tasks are in D, in {{ command.processes }} processes"',
+        '',
+      ].join('\n'),
+    );
+    const run = await runCli(['diagnose', '--proc-root', eras['2.6'].dir, '--rules', dir, '--format', 'json']);
+    const report = JSON.parse(run.stdout) as Report;
+    const f = finding(report, 'ps-pileup@command:ps');
+    assert.equal(f.message, '5147 ps tasks are in D, in 5147 processes');
+    assert.deepEqual(f.subject, { kind: 'command', comm: 'ps' });
+  });
+});
 
 describe('the seed outage: text report and replay', () => {
   it('the text report fits 80 columns and puts the root cause first', async () => {
