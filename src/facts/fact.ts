@@ -30,7 +30,8 @@ export type Subject =
   | { kind: 'host' }
   | { kind: 'process'; pid: number; comm: string }
   | { kind: 'zone'; node: string; zone: string }
-  | { kind: 'command'; comm: string };
+  | { kind: 'command'; comm: string }
+  | { kind: 'thread'; pid: number; tid: number; comm: string };
 
 export interface Entity {
   subject: Subject;
@@ -42,6 +43,7 @@ export const ENTITY_KINDS = {
   proc_target: 'target',
   process: 'process',
   command: 'command',
+  thread: 'thread',
   zone: 'zone',
 } as const;
 export type EntityKind = keyof typeof ENTITY_KINDS;

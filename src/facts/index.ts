@@ -5,7 +5,7 @@ import type { FactMap, FactSet } from './fact.js';
 import { kernelFacts } from './kernel.js';
 import { memoryFacts } from './memory.js';
 import { buildTaskTable, type TaskTable } from './task-table.js';
-import { Classifier, commandEntities, processEntities, procTargetEntities, taskFacts } from './tasks.js';
+import { Classifier, commandEntities, processEntities, procTargetEntities, taskFacts, threadEntities } from './tasks.js';
 import { vmFacts } from './vm.js';
 import { zoneEntities } from './zones.js';
 
@@ -28,6 +28,7 @@ export function computeFacts(snapshot: Snapshot, catalog: SignatureCatalog): Com
     proc_target: procTargetEntities(table, classifier, facts),
     process: processEntities(table, classifier),
     command: commandEntities(table),
+    thread: threadEntities(table, classifier),
     zone: zoneEntities(snapshot, facts),
   };
   return { facts, entities, gaps: entityGaps(snapshot, table), problems: table.problems };

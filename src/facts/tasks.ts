@@ -112,6 +112,61 @@ export function commandEntities(table: TaskTable): Entity[] {
   });
 }
 
+/** One entity per thread: where it waits, and which signature its stack matched. */
+export function threadEntities(table: TaskTable, classifier: Classifier): Entity[] {
+  return table.processes.flatMap((process) =>
+    process.threads.map((thread) => ({
+      subject: { kind: 'thread' as const, pid: process.pid, tid: thread.tid, comm: thread.comm },
+      facts: new ThreadFacts(process, thread, classifier),
+    })),
+  );
+}
+
+const THREAD_FACTS = ['thread.tid', 'thread.pid', 'thread.comm', 'thread.state', 'thread.wchan', 'thread.signature', 'thread.waitClass'];
+
+/** A thread's facts, computed when a rule asks: there can be 50,000 threads, and rules read few facts of each. */
+class ThreadFacts implements FactView {
+  constructor(
+    private readonly process: ProcessInfo,
+    private readonly thread: ThreadInfo,
+    private readonly classifier: Classifier,
+  ) {}
+
+  keys(): string[] {
+    return THREAD_FACTS;
+  }
+
+  get(name: string): Fact | undefined {
+    const t = this.thread;
+    const stat = (): SourceRef[] => [{ path: procPath(t.statPath), line: 1, excerpt: clip(t.statText) }];
+    switch (name) {
+      case 'thread.tid':
+        return known(t.tid, stat());
+      case 'thread.pid':
+        return known(this.process.pid, stat());
+      case 'thread.comm':
+        return known(t.comm, stat());
+      case 'thread.state':
+        return known(t.state, stat());
+      case 'thread.wchan':
+        return t.wchan === null
+          ? unknown(`${procPath(t.statPath.replace(/stat$/, 'wchan'))}: not read (procdx reads wait channels of blocked tasks only)`)
+          : known(t.wchan, [{ path: procPath(t.statPath.replace(/stat$/, 'wchan')), excerpt: t.wchan }]);
+      case 'thread.signature':
+      case 'thread.waitClass': {
+        if (t.stack === null) return unknown(`${procPath(t.stackPath)}: not read (procdx reads stacks of blocked tasks only)`);
+        if (!t.stack.ok) return unknown(stackUnreadableReason([{ process: this.process, thread: t }])!);
+        const c = this.classifier.classify(t);
+        const sources = c ? c.frames.map((f) => ({ path: procPath(t.stackPath), line: f.line, excerpt: frameText(f.text) })) : [{ path: procPath(t.stackPath), excerpt: 'no signature matched' }];
+        if (name === 'thread.signature') return known(c?.signature.id ?? '', sources);
+        return known(c?.signature.wait_class ?? 'unclassified', sources);
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
 const PROCESS_FACTS = [
   'process.pid', 'process.comm', 'process.state', 'process.ppid', 'process.threads', 'process.dThreads', 'process.zombieChildren', 'process.ownMmapFaultWaiters',
 ];

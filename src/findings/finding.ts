@@ -58,6 +58,8 @@ export function subjectKey(subject: Subject): string {
       return `zone:${subject.node}/${subject.zone}`;
     case 'command':
       return `command:${subject.comm}`;
+    case 'thread':
+      return `tid:${subject.tid}`;
   }
 }
 
@@ -71,6 +73,8 @@ export function describeSubject(subject: Subject): string {
       return `zone ${subject.zone} (node ${subject.node})`;
     case 'command':
       return `command ${subject.comm}`;
+    case 'thread':
+      return `thread ${subject.comm} (${subject.tid} of process ${subject.pid})`;
   }
 }
 
@@ -87,5 +91,6 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 function compareSubjects(a: Subject, b: Subject): number {
   if (a.kind === 'process' && b.kind === 'process') return a.pid - b.pid;
+  if (a.kind === 'thread' && b.kind === 'thread') return a.tid - b.tid;
   return subjectKey(a).localeCompare(subjectKey(b));
 }

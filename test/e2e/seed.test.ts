@@ -151,6 +151,33 @@ describe('a site rule over commands (for_each: command)', () => {
     assert.equal(f.message, '5147 ps tasks are in D, in 5147 processes');
     assert.deepEqual(f.subject, { kind: 'command', comm: 'ps' });
   });
+
+  it('a thread rule (for_each: thread) sees each task\'s state and wait class', async () => {
+    const { dir } = scratchDir('site-rules');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(
+      join(dir, 'killall5-reading.yaml'),
+      [
+        'id: killall5-reading',
+        'title: killall5 waits on an mmap lock',
+        'severity: info',
+        'description: A site rule over the thread entity.',
+        'for_each: thread',
+        'conditions:',
+        '  all:',
+        '    - { fact: thread.state, operator: equal, value: D }',
+        '    - { fact: thread.comm, operator: equal, value: killall5 }',
+        '    - { fact: thread.waitClass, operator: equal, value: mmap_lock_read }',
+        'message: "{{ thread.comm }} ({{ thread.tid }}) waits in {{ thread.signature }}"',
+        '',
+      ].join('\n'),
+    );
+    const run = await runCli(['diagnose', '--proc-root', eras['2.6'].dir, '--rules', dir, '--format', 'json']);
+    const report = JSON.parse(run.stdout) as Report;
+    const fired = report.findings.filter((f) => f.rule === 'killall5-reading');
+    assert.deepEqual(fired.map((f) => f.message), ['killall5 (12566) waits in mmap-lock-proc-reader']);
+    assert.ok(!report.notEvaluated.some((n) => n.rule === 'killall5-reading'), 'sleeping threads are decided by their state');
+  });
 });
 
 describe('the seed outage: text report and replay', () => {
