@@ -1,5 +1,6 @@
 import type { FactScalar, FactValue } from '../facts/fact.js';
-import { isLeaf, type Condition, type Leaf, type Operator } from './rule.js';
+import { closest } from './yaml-file.js';
+import { isLeaf, type Condition, type ConditionSpec, type Leaf, type LeafSpec, type Operator, type Params } from './rule.js';
 
 /** Every fact a condition tree reads, including facts used as thresholds. */
 export function conditionFacts(condition: Condition): string[] {
@@ -12,8 +13,88 @@ export function conditionFacts(condition: Condition): string[] {
   return conditionFacts(condition.not);
 }
 
-export function isFactRef(value: Leaf['value']): value is { fact: string } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+export function isFactRef(value: Leaf['value'] | LeafSpec['value']): value is { fact: string } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && 'fact' in value;
+}
+
+export function isParamRef(value: LeafSpec['value']): value is { param: string } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && 'param' in value;
+}
+
+/** Each test of a condition tree with its JSON pointer (under `at`), in document order. */
+export function conditionLeaves<L extends Leaf | LeafSpec>(
+  condition: Condition | ConditionSpec,
+  at = '/conditions',
+): { leaf: L; pointer: string }[] {
+  if (isLeaf(condition)) return [{ leaf: condition as L, pointer: at }];
+  if ('all' in condition) return condition.all.flatMap((c, i) => conditionLeaves<L>(c, `${at}/all/${i}`));
+  if ('any' in condition) return condition.any.flatMap((c, i) => conditionLeaves<L>(c, `${at}/any/${i}`));
+  return conditionLeaves<L>(condition.not, `${at}/not`);
+}
+
+/** What each operator compares the fact with, as a rule author would say it. */
+const NEEDS: Record<Operator, { test: (v: unknown) => boolean; what: string }> = {
+  equal: { test: isScalar, what: 'a single value' },
+  notEqual: { test: isScalar, what: 'a single value' },
+  lessThan: { test: isNumber, what: 'a number' },
+  lessThanInclusive: { test: isNumber, what: 'a number' },
+  greaterThan: { test: isNumber, what: 'a number' },
+  greaterThanInclusive: { test: isNumber, what: 'a number' },
+  in: { test: Array.isArray, what: 'a list' },
+  notIn: { test: Array.isArray, what: 'a list' },
+  contains: { test: isScalar, what: 'a single value' },
+  doesNotContain: { test: isScalar, what: 'a single value' },
+};
+
+function isScalar(v: unknown): boolean {
+  return v === null || ['number', 'string', 'boolean'].includes(typeof v);
+}
+
+function isNumber(v: unknown): boolean {
+  return typeof v === 'number';
+}
+
+/** A problem found while resolving params, at a JSON pointer into the rule. */
+export interface ParamProblem {
+  pointer: string;
+  message: string;
+}
+
+/**
+ * The condition tree with every `{ param: name }` replaced by that param's value, so that the
+ * engine, the compiled predicates and the evidence see plain values. An unknown name is a problem
+ * at the reference; a value of the wrong kind for its operator is a problem at the param, since
+ * that is what a site changed.
+ */
+export function resolveParams(condition: ConditionSpec, params: Params, at = '/conditions'): { condition: Condition; problems: ParamProblem[] } {
+  const problems: ParamProblem[] = [];
+  const names = Object.keys(params);
+  const resolve = (c: ConditionSpec, pointer: string): Condition => {
+    if (isLeaf(c)) {
+      const value = c.value;
+      if (!isParamRef(value)) return { fact: c.fact, operator: c.operator, value };
+      const name = value.param;
+      if (!Object.hasOwn(params, name)) {
+        const known = names.length > 0 ? `this rule's params: ${names.join(', ')}` : 'this rule has no params';
+        const hint = closest(name, names);
+        problems.push({ pointer: `${pointer}/value/param`, message: `unknown param '${name}'${hint ? ` (did you mean '${hint}'?)` : ''} (${known})` });
+        return { fact: c.fact, operator: c.operator, value: null };
+      }
+      const resolved = params[name]!;
+      const needs = NEEDS[c.operator];
+      if (!needs.test(resolved)) {
+        problems.push({
+          pointer: `/params/${name}`,
+          message: `${c.fact} ${c.operator} needs ${needs.what}, not ${Array.isArray(resolved) ? 'a list' : JSON.stringify(resolved)} (at ${pointer.slice(1).replace(/\/([0-9]+)/g, '[$1]').replace(/\//g, '.')})`,
+        });
+      }
+      return { fact: c.fact, operator: c.operator, value: resolved };
+    }
+    if ('all' in c) return { all: c.all.map((x, i) => resolve(x, `${pointer}/all/${i}`)) };
+    if ('any' in c) return { any: c.any.map((x, i) => resolve(x, `${pointer}/any/${i}`)) };
+    return { not: resolve(c.not, `${pointer}/not`) };
+  };
+  return { condition: resolve(condition, at), problems };
 }
 
 /** The operators with json-rules-engine's semantics: numeric comparisons are false unless both sides are numbers. */

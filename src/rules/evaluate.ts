@@ -145,10 +145,14 @@ function buildFinding(rule: Rule, subject: Subject, global: FactView, entity: Fa
         cited.add(name);
       }
     }
-    return renderTemplate(parsed.parts, (name) => {
-      const fact = find(name, maps);
-      return fact?.ok ? fact.value : undefined;
-    });
+    return renderTemplate(
+      parsed.parts,
+      (name) => {
+        const fact = find(name, maps);
+        return fact?.ok ? fact.value : undefined;
+      },
+      rule.params,
+    );
   };
   const message = render(rule.message);
   const advice = (rule.advice ?? []).map((a) => {

@@ -2,15 +2,16 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { factCatalog } from '../facts/catalog.js';
 import { builtinRulesDir, packageRoot } from '../paths.js';
-import { compileSchema } from '../schemas.js';
-import { conditionFacts } from './conditions.js';
-import type { Rule, RuleSpec } from './rule.js';
-import { parseTemplate, templateFacts } from './template.js';
-import { readYamlFile, schemaErrors } from './yaml-file.js';
+import { conditionLeaves, isFactRef, resolveParams } from './conditions.js';
+import { isOverride, OVERRIDABLE, type LeafSpec, type Rule, type RuleFileSpec, type RuleOverrideSpec, type RuleSpec } from './rule.js';
+import { parseTemplate, templateFacts, templateParams } from './template.js';
+import { closest, compileFileSchema, displayPath, readYamlFile, schemaProblems, type PositionMap, type Problem } from './yaml-file.js';
 
 /** Built-in rules and signatures live under rules/; signatures/ and rule tests (*.test.yaml) are not rules. */
 const SIGNATURES_DIR = 'signatures';
-const MAX_RULES = 2000;
+export const MAX_RULES = 2000;
+/** Files read from one rule set: rules and overrides, with room to spare. */
+const MAX_RULE_FILES = 2 * MAX_RULES;
 
 export class RuleLoadError extends Error {
   constructor(readonly errors: string[]) {
@@ -32,60 +33,285 @@ export function ruleSetSources(extraDirs: string[], siteDir = '/etc/procdx/rules
   return sources;
 }
 
+/** One rule file that parsed and matches the schema. */
+interface RuleFile {
+  /** As shown in errors and in Rule.file: relative to the package for built-in rules. */
+  file: string;
+  origin: string;
+  spec: RuleFileSpec;
+  positions: PositionMap;
+}
+
+/** A rule as assembled so far: the file that defined it, and the overrides of later sets applied to it. */
+interface Draft {
+  spec: RuleSpec;
+  base: RuleFile;
+  overrides: RuleFile[];
+  /** Field (or `params.NAME`) -> the override that set it last; fields not here come from `base`. */
+  fields: Map<string, RuleFile>;
+}
+
 /**
  * Loads and checks every rule of every set. Any problem in any file stops the load with all
- * problems listed, so that no rule set is ever half-loaded. A later set replaces a rule with the
- * same id; `enabled: false` there switches it off.
+ * problems listed as `file:line:column: message`, so that no rule set is ever half-loaded.
+ *
+ * A later set's file with the id of an earlier rule replaces it whole; with `override: true` it
+ * changes only the fields it gives (params key by key), e.g. a threshold, or `enabled: false`.
+ * Params are resolved here: the rules returned hold plain values in their conditions.
  */
 export function loadRules(sources: RuleSetSource[]): Rule[] {
-  const validate = compileSchema<RuleSpec>('rule.schema.json');
-  const errors: string[] = [];
-  const byId = new Map<string, Rule>();
+  const validate = compileFileSchema<RuleFileSpec>('rule.schema.json');
+  const report = new Problems();
+  const drafts = new Map<string, Draft>();
+  /** Ids of files that failed to load: what names them is not reported again as unknown. */
+  const broken = new Set<string>();
+  let overLimit = false;
 
   for (const source of sources) {
-    const files = ruleFiles(source.dir, errors);
-    const seen = new Map<string, string>();
-    for (const file of files) {
-      const shown = source.origin === 'builtin' ? relative(packageRoot, file) : file;
-      const read = readYamlFile(file);
+    const seen = new Map<string, RuleFile>();
+    for (const path of ruleFiles(source.dir, report)) {
+      const file = source.origin === 'builtin' ? relative(packageRoot, path) : path;
+      report.register(file);
+      const read = readYamlFile(path, file);
       if (!read.ok) {
-        errors.push(...read.errors.map((e) => e.replace(file, shown)));
+        report.lines(file, read.errors);
         continue;
       }
       if (!validate(read.data)) {
-        errors.push(...schemaErrors(shown, validate.errors));
+        report.add(file, read.positions, schemaProblems(validate.errors, read.data));
+        const id = (read.data as { id?: unknown } | null)?.id;
+        if (typeof id === 'string') broken.add(id);
         continue;
       }
-      const spec = read.data;
-      const problems = checkRule(spec);
-      if (problems.length > 0) {
-        errors.push(...problems.map((p) => `${shown}: ${p}`));
-        continue;
-      }
-      const earlier = seen.get(spec.id);
+      const rf: RuleFile = { file, origin: source.origin, spec: read.data, positions: read.positions };
+      const id = rf.spec.id;
+      const earlier = seen.get(id);
       if (earlier) {
-        errors.push(`${shown}: duplicate rule id '${spec.id}' (also in ${earlier})`);
+        report.at(rf, '/id', `duplicate rule id '${id}' (also in ${earlier.file}:${place(earlier, '/id')}); one rule set defines each id once`);
         continue;
       }
-      seen.set(spec.id, shown);
-      byId.set(spec.id, { ...spec, file: shown, origin: source.origin });
+      seen.set(id, rf);
+      if (isOverride(rf.spec)) {
+        applyOverride(rf, rf.spec, drafts, broken, report);
+      } else if (!drafts.has(id) && drafts.size >= MAX_RULES) {
+        if (!overLimit) report.at(rf, '/id', `rule '${id}' is over the limit of ${MAX_RULES} rules`);
+        overLimit = true;
+      } else {
+        drafts.set(id, { spec: rf.spec as RuleSpec, base: rf, overrides: [], fields: new Map() });
+      }
     }
   }
-  if (byId.size > MAX_RULES) errors.push(`${byId.size} rules is over the limit of ${MAX_RULES}`);
-  const rules = [...byId.values()].filter((r) => r.enabled !== false);
-  errors.push(...checkRequires(rules));
-  if (errors.length > 0) throw new RuleLoadError(errors);
-  return orderByRequires(rules);
+
+  const rules = [...drafts.values()].map((draft) => finishRule(draft, report));
+  const active = rules.filter((r) => r.enabled !== false);
+  checkRequires(active, drafts, broken, report);
+  const ordered = orderByRequires(active, drafts, report);
+  if (report.count > 0) throw new RuleLoadError(report.all());
+  return ordered;
 }
 
-function ruleFiles(dir: string, errors: string[]): string[] {
+function applyOverride(rf: RuleFile, spec: RuleOverrideSpec, drafts: Map<string, Draft>, broken: Set<string>, report: Problems): void {
+  const draft = drafts.get(spec.id);
+  if (!draft) {
+    if (broken.has(spec.id)) return;
+    const hint = closest(spec.id, drafts.keys());
+    report.at(
+      rf,
+      '/id',
+      `override of unknown rule '${spec.id}': no earlier rule set defines it${hint ? ` (did you mean '${hint}'?)` : ''}; to add a rule, drop override: true and give the whole rule`,
+    );
+    return;
+  }
+  const changed = OVERRIDABLE.filter((field) => spec[field] !== undefined);
+  if (changed.length === 0) {
+    report.at(rf, '/override', `override of '${spec.id}' changes nothing: give the fields to change, e.g. enabled: false or params`);
+    return;
+  }
+  const params = draft.spec.params ?? {};
+  const unknown = Object.keys(spec.params ?? {}).filter((name) => !Object.hasOwn(params, name));
+  if (unknown.length > 0) {
+    const known = Object.keys(params).length > 0 ? `its params: ${Object.keys(params).join(', ')}` : 'it has no params';
+    for (const name of unknown) {
+      const hint = closest(name, Object.keys(params));
+      report.at(rf, `/params/${name}`, `unknown param '${name}' for rule '${spec.id}'${hint ? ` (did you mean '${hint}'?)` : ''} (${known})`, 'key');
+    }
+    return;
+  }
+  const merged: RuleSpec = { ...draft.spec };
+  for (const field of changed) {
+    if (field === 'params') {
+      merged.params = { ...params, ...spec.params };
+      for (const name of Object.keys(spec.params!)) draft.fields.set(`params.${name}`, rf);
+    } else {
+      (merged as unknown as Record<string, unknown>)[field] = spec[field];
+      draft.fields.set(field, rf);
+    }
+  }
+  draft.spec = merged;
+  draft.overrides.push(rf);
+}
+
+/** The file a field of a draft came from: `base`, or the override that set it last. */
+function fileFor(draft: Draft, pointer: string): RuleFile {
+  const [, first = '', second] = pointer.split('/');
+  if (first === 'params' && second !== undefined) return draft.fields.get(`params.${second}`) ?? draft.base;
+  return draft.fields.get(first) ?? draft.base;
+}
+
+/**
+ * The checks the schema cannot express, on the rule as assembled: params resolve and suit their
+ * operators, facts exist in the catalog, templates parse and name known facts and params. Each
+ * problem is reported in the file that holds the offending field.
+ */
+function finishRule(draft: Draft, report: Problems): Rule {
+  const spec = draft.spec;
+  const params = spec.params ?? {};
+  const catalog = factCatalog();
+  const problems: Problem[] = [];
+  const checkFact = (fact: string, pointer: string): void => {
+    if (catalog.has(fact, spec.for_each)) return;
+    const hint = catalog.suggest(fact, spec.for_each);
+    const scope = spec.for_each ? ` for for_each ${spec.for_each}` : '';
+    problems.push({ pointer, message: `unknown fact '${fact}'${scope}${hint ? ` (did you mean '${hint}'?)` : ''}` });
+  };
+
+  const resolved = resolveParams(spec.conditions, params);
+  problems.push(...resolved.problems);
+  for (const { leaf, pointer } of conditionLeaves<LeafSpec>(spec.conditions)) {
+    checkFact(leaf.fact, `${pointer}/fact`);
+    if (isFactRef(leaf.value)) checkFact(leaf.value.fact, `${pointer}/value/fact`);
+  }
+
+  const templates: [string, string][] = [['/message', spec.message]];
+  (spec.advice ?? []).forEach((a, i) => {
+    templates.push([`/advice/${i}/text`, a.text]);
+    if (a.command) templates.push([`/advice/${i}/command`, a.command]);
+  });
+  for (const [pointer, text] of templates) {
+    const parsed = parseTemplate(text);
+    if (!parsed.ok) {
+      problems.push({ pointer, message: parsed.error });
+      continue;
+    }
+    for (const fact of templateFacts(parsed.parts)) checkFact(fact, pointer);
+    for (const name of templateParams(parsed.parts)) {
+      if (Object.hasOwn(params, name)) continue;
+      const names = Object.keys(params);
+      const hint = closest(name, names);
+      const known = names.length > 0 ? `this rule's params: ${names.join(', ')}` : 'this rule has no params';
+      problems.push({ pointer, message: `unknown param '${name}' in {{ params.${name} }}${hint ? ` (did you mean '${hint}'?)` : ''} (${known})` });
+    }
+  }
+  for (const p of problems) report.at(fileFor(draft, p.pointer), p.pointer, `${displayPath(p.pointer)}: ${p.message}`, p.part);
+
+  const rule = { ...spec } as Partial<RuleSpec>;
+  delete rule.override;
+  return {
+    ...(rule as RuleSpec),
+    conditions: resolved.condition,
+    params,
+    file: draft.base.file,
+    origin: draft.base.origin,
+    overriddenBy: draft.overrides.map((o) => o.file),
+    overriddenFields: Object.fromEntries([...draft.fields].map(([field, rf]) => [field, rf.file])),
+  };
+}
+
+/** Every required id must name a rule of some set; one that is disabled is simply not cited. */
+function checkRequires(rules: Rule[], drafts: Map<string, Draft>, broken: Set<string>, report: Problems): void {
+  for (const rule of rules) {
+    const draft = drafts.get(rule.id)!;
+    (rule.requires ?? []).forEach((req, i) => {
+      if (drafts.has(req) || broken.has(req)) return;
+      const hint = closest(req, drafts.keys());
+      report.at(fileFor(draft, `/requires/${i}`), `/requires/${i}`, `requires[${i}]: unknown rule '${req}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
+    });
+  }
+}
+
+/** Topological order of `requires` over the active rules (ties by id); each cycle is a problem at the `requires` entry that closes it. */
+function orderByRequires(rules: Rule[], drafts: Map<string, Draft>, report: Problems): Rule[] {
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const ordered: Rule[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (rule: Rule, path: string[]): void => {
+    state.set(rule.id, 'visiting');
+    for (const req of [...(rule.requires ?? [])].sort()) {
+      const target = byId.get(req);
+      if (!target || state.get(req) === 'done') continue;
+      if (state.get(req) === 'visiting') {
+        const cycle = [...path.slice(path.indexOf(req)), rule.id, req];
+        const pointer = `/requires/${rule.requires!.indexOf(req)}`;
+        report.at(fileFor(drafts.get(rule.id)!, pointer), pointer, `${displayPath(pointer)}: requires cycle ${cycle.join(' -> ')}`);
+        continue;
+      }
+      visit(target, [...path, rule.id]);
+    }
+    state.set(rule.id, 'done');
+    ordered.push(rule);
+  };
+  for (const rule of [...rules].sort((a, b) => a.id.localeCompare(b.id))) {
+    if (!state.has(rule.id)) visit(rule, []);
+  }
+  return ordered;
+}
+
+function place(rf: RuleFile, pointer: string): string {
+  const p = rf.positions.at(pointer);
+  return `${p.line}:${p.column}`;
+}
+
+/** Problems by file, in the order the files were read, each file's in the order of their positions. */
+class Problems {
+  private readonly files = new Map<string, { positions?: PositionMap; problems: Problem[]; lines: string[] }>();
+  private readonly general: string[] = [];
+  count = 0;
+
+  register(file: string): void {
+    if (!this.files.has(file)) this.files.set(file, { problems: [], lines: [] });
+  }
+
+  lines(file: string, lines: string[]): void {
+    this.register(file);
+    this.files.get(file)!.lines.push(...lines);
+    this.count += lines.length;
+  }
+
+  add(file: string, positions: PositionMap, problems: Problem[]): void {
+    this.register(file);
+    const entry = this.files.get(file)!;
+    entry.positions = positions;
+    entry.problems.push(...problems);
+    this.count += problems.length;
+  }
+
+  at(rf: RuleFile, pointer: string, message: string, part?: 'key' | 'value'): void {
+    this.add(rf.file, rf.positions, [part ? { pointer, message, part } : { pointer, message }]);
+  }
+
+  other(message: string): void {
+    this.general.push(message);
+    this.count++;
+  }
+
+  all(): string[] {
+    const out: string[] = [];
+    for (const [file, entry] of this.files) {
+      out.push(...entry.lines);
+      if (entry.positions) out.push(...entry.positions.format(file, entry.problems));
+    }
+    return [...out, ...this.general];
+  }
+}
+
+function ruleFiles(dir: string, report: Problems): string[] {
   const files: string[] = [];
   const walk = (d: string, depth: number): void => {
     let names: string[];
     try {
       names = readdirSync(d).sort();
     } catch (err) {
-      errors.push(`${d}: cannot read rule directory: ${(err as Error).message}`);
+      report.other(`${d}: cannot read rule directory: ${(err as Error).message}`);
       return;
     }
     for (const name of names) {
@@ -99,62 +325,11 @@ function ruleFiles(dir: string, errors: string[]): string[] {
     }
   };
   walk(dir, 0);
+  if (files.length > MAX_RULE_FILES) {
+    report.other(`${dir}: ${files.length} rule files is over the limit of ${MAX_RULE_FILES} for one rule set; nothing was read from it`);
+    return [];
+  }
   return files;
-}
-
-/** Checks the schema cannot express: facts exist in the catalog, templates parse and name known facts. */
-function checkRule(spec: RuleSpec): string[] {
-  const catalog = factCatalog();
-  const problems: string[] = [];
-  const checkFact = (fact: string, where: string): void => {
-    if (catalog.has(fact, spec.for_each)) return;
-    const hint = catalog.suggest(fact, spec.for_each);
-    const scope = spec.for_each ? ` for for_each ${spec.for_each}` : '';
-    problems.push(`${where}: unknown fact '${fact}'${scope}${hint ? ` (did you mean '${hint}'?)` : ''}`);
-  };
-  for (const fact of conditionFacts(spec.conditions)) checkFact(fact, 'conditions');
-  const templates: [string, string][] = [['message', spec.message]];
-  (spec.advice ?? []).forEach((a, i) => {
-    templates.push([`advice[${i}].text`, a.text]);
-    if (a.command) templates.push([`advice[${i}].command`, a.command]);
-  });
-  for (const [where, text] of templates) {
-    const parsed = parseTemplate(text);
-    if (!parsed.ok) problems.push(`${where}: ${parsed.error}`);
-    else for (const fact of templateFacts(parsed.parts)) checkFact(fact, where);
-  }
-  return problems;
-}
-
-function checkRequires(rules: Rule[]): string[] {
-  const ids = new Set(rules.map((r) => r.id));
-  const problems: string[] = [];
-  for (const rule of rules) {
-    for (const req of rule.requires ?? []) {
-      if (!ids.has(req)) problems.push(`${rule.file}: requires unknown or disabled rule '${req}'`);
-    }
-  }
-  return problems;
-}
-
-/** Topological order of `requires` (ties by id); a cycle is an error naming its rules. */
-function orderByRequires(rules: Rule[]): Rule[] {
-  const byId = new Map(rules.map((r) => [r.id, r]));
-  const ordered: Rule[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (rule: Rule, path: string[]): void => {
-    if (state.get(rule.id) === 'done') return;
-    if (state.get(rule.id) === 'visiting') {
-      const cycle = [...path.slice(path.indexOf(rule.id)), rule.id];
-      throw new RuleLoadError([`${rule.file}: requires cycle: ${cycle.join(' -> ')}`]);
-    }
-    state.set(rule.id, 'visiting');
-    for (const req of [...(rule.requires ?? [])].sort()) visit(byId.get(req)!, [...path, rule.id]);
-    state.set(rule.id, 'done');
-    ordered.push(rule);
-  };
-  for (const rule of [...rules].sort((a, b) => a.id.localeCompare(b.id))) visit(rule, []);
-  return ordered;
 }
 
 function isDir(path: string): boolean {

@@ -1,8 +1,10 @@
 import type { FactValue } from '../facts/fact.js';
+import type { Params } from './rule.js';
 
 /**
- * Message templates: literal text with `{{ fact.name }}` or `{{ fact.name | filter }}` slots. The
- * only thing a slot can reach is a fact value, and the only transformations are these filters.
+ * Message templates: literal text with `{{ fact.name }}` or `{{ fact.name | filter }}` slots, and
+ * `{{ params.NAME }}` for one of the rule's own params. The only things a slot can reach are a fact
+ * value and a param of its rule, and the only transformations are these filters.
  */
 export const FILTERS: Record<string, (value: FactValue, arg: number | undefined) => string> = {
   /** fixed(1): 12.6 */
@@ -17,13 +19,17 @@ export const FILTERS: Record<string, (value: FactValue, arg: number | undefined)
   words: (v) => (Array.isArray(v) ? v.join(' ') : String(v)),
 };
 
-export interface Slot {
-  fact: string;
+interface SlotBase {
   filter?: string;
   arg?: number;
 }
+/** A fact's value, or (`{{ params.NAME }}`) one of the rule's params. */
+export type Slot = (SlotBase & { fact: string }) | (SlotBase & { param: string });
 
-type Part = string | Slot;
+const PARAMS_PREFIX = 'params.';
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export type Part = string | Slot;
 
 const SLOT = /\{\{\s*([A-Za-z][A-Za-z0-9_.-]*)\s*(?:\|\s*([a-z]+)(?:\(\s*([0-9]{1,2})\s*\))?\s*)?\}\}/g;
 
@@ -42,7 +48,14 @@ export function parseTemplate(text: string): ParsedTemplate {
     if (filter !== undefined && !(filter in FILTERS)) {
       return { ok: false, error: `unknown filter '${filter}' in '${whole}' (known: ${Object.keys(FILTERS).join(', ')})` };
     }
-    const slot: Slot = { fact: fact! };
+    let slot: Slot;
+    if (fact === 'params' || fact!.startsWith(PARAMS_PREFIX)) {
+      const name = fact!.slice(PARAMS_PREFIX.length);
+      if (!PARAM_NAME.test(name)) return { ok: false, error: `malformed param slot '${whole}': a param slot is {{ params.NAME }}` };
+      slot = { param: name };
+    } else {
+      slot = { fact: fact! };
+    }
     if (filter !== undefined) slot.filter = filter;
     if (arg !== undefined) slot.arg = Number(arg);
     parts.push(slot);
@@ -52,15 +65,23 @@ export function parseTemplate(text: string): ParsedTemplate {
 }
 
 export function templateFacts(parts: Part[]): string[] {
-  return parts.flatMap((p) => (typeof p === 'string' ? [] : [p.fact]));
+  return parts.flatMap((p) => (typeof p !== 'string' && 'fact' in p ? [p.fact] : []));
 }
 
-/** Fills a parsed template; `lookup` returns undefined for a fact that is unknown, shown as "unknown". */
-export function renderTemplate(parts: Part[], lookup: (fact: string) => FactValue | undefined): string {
+/** The params a template shows, by name. */
+export function templateParams(parts: Part[]): string[] {
+  return parts.flatMap((p) => (typeof p !== 'string' && 'param' in p ? [p.param] : []));
+}
+
+/**
+ * Fills a parsed template; `lookup` returns undefined for a fact that is unknown, shown as
+ * "unknown". Param slots read only `params`' own keys (checked at load time).
+ */
+export function renderTemplate(parts: Part[], lookup: (fact: string) => FactValue | undefined, params: Params = {}): string {
   return parts
     .map((p) => {
       if (typeof p === 'string') return p;
-      const value = lookup(p.fact);
+      const value = 'fact' in p ? lookup(p.fact) : Object.hasOwn(params, p.param) ? params[p.param] : undefined;
       if (value === undefined) return 'unknown';
       return p.filter ? FILTERS[p.filter]!(value, p.arg) : Array.isArray(value) ? value.join(', ') : String(value);
     })

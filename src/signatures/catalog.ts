@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { compileSchema } from '../schemas.js';
-import { readYamlFile, schemaErrors } from '../rules/yaml-file.js';
+import { join, relative } from 'node:path';
+import { builtinRulesDir, packageRoot } from '../paths.js';
+import { compileFileSchema, readYamlFile, schemaProblems, type PositionMap } from '../rules/yaml-file.js';
 import type { StackFrame } from '../parsers/stack.js';
 
 export interface SignatureSpec {
@@ -75,9 +75,13 @@ export function compileSignature(spec: SignatureSpec, file: string): Signature {
   return { ...spec, file, match };
 }
 
-/** Loads every *.yaml under each directory; all problems are collected, and any problem loads nothing. */
+/**
+ * Loads every *.yaml under each directory; all problems are collected as `file:line:column:
+ * message`, and any problem loads nothing. A later directory's signature replaces an earlier one
+ * with the same id (site overrides); one directory defines each id once.
+ */
 export function loadSignatureCatalog(dirs: string[]): SignatureCatalog {
-  const validate = compileSchema<SignatureSpec>('signature.schema.json');
+  const validate = compileFileSchema<SignatureSpec>('signature.schema.json');
   const errors: string[] = [];
   const byId = new Map<string, Signature>();
   for (const dir of dirs) {
@@ -88,18 +92,26 @@ export function loadSignatureCatalog(dirs: string[]): SignatureCatalog {
       if ((err as { code?: string }).code === 'ENOENT') continue;
       throw err;
     }
+    const seen = new Map<string, { file: string; positions: PositionMap }>();
     for (const name of names) {
-      const file = join(dir, name);
-      const read = readYamlFile(file);
+      const path = join(dir, name);
+      const file = path.startsWith(builtinRulesDir) ? relative(packageRoot, path) : path;
+      const read = readYamlFile(path, file);
       if (!read.ok) {
         errors.push(...read.errors);
         continue;
       }
       if (!validate(read.data)) {
-        errors.push(...schemaErrors(file, validate.errors));
+        errors.push(...read.positions.format(file, schemaProblems(validate.errors, read.data)));
         continue;
       }
-      // A later directory's signature with the same id replaces the earlier one (site overrides).
+      const earlier = seen.get(read.data.id);
+      if (earlier) {
+        const p = earlier.positions.at('/id');
+        errors.push(...read.positions.format(file, [{ pointer: '/id', message: `duplicate signature id '${read.data.id}' (also in ${earlier.file}:${p.line}:${p.column})` }]));
+        continue;
+      }
+      seen.set(read.data.id, { file, positions: read.positions });
       byId.set(read.data.id, compileSignature(read.data, file));
     }
   }

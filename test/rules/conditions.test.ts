@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Engine } from 'json-rules-engine';
 import type { FactValue } from '../../src/facts/fact.js';
-import { compileCondition, conditionFacts, decidingLeaves, type Lookup3 } from '../../src/rules/conditions.js';
+import { compileCondition, conditionFacts, decidingLeaves, resolveParams, type Lookup3 } from '../../src/rules/conditions.js';
 import { OPERATORS, type Condition } from '../../src/rules/rule.js';
 
 const facts: Record<string, FactValue> = { 'a.n': 5, 'a.s': 'D', 'a.list': ['cmdline', 'environ'], 'a.none': null, 'a.limit': 4 };
@@ -73,5 +73,34 @@ describe('unknown facts (three-valued logic)', () => {
   it('evidence leaves out leaves whose facts are unknown', () => {
     const leaves = decidingLeaves({ any: [gt('x.unknown', 1), gt('a.n', 1)] }, lookup);
     assert.deepEqual(leaves.map((l) => l.leaf.fact), ['a.n']);
+  });
+});
+
+describe('resolveParams', () => {
+  it('replaces each { param } with its value, so the engine and the predicates see plain values', () => {
+    const { condition, problems } = resolveParams(
+      { all: [{ fact: 'a.n', operator: 'greaterThan', value: { param: 'min' } }, { not: { fact: 'a.s', operator: 'in', value: { param: 'states' } } }, { fact: 'a.n', operator: 'lessThan', value: { fact: 'a.limit' } }] },
+      { min: 4, states: ['S', 'R'] },
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(condition, { all: [{ fact: 'a.n', operator: 'greaterThan', value: 4 }, { not: { fact: 'a.s', operator: 'in', value: ['S', 'R'] } }, { fact: 'a.n', operator: 'lessThan', value: { fact: 'a.limit' } }] });
+    assert.equal(compileCondition(condition)(lookup), false);
+  });
+
+  it('an unknown param is a problem at the reference; a value of the wrong kind, at the param', () => {
+    const { problems } = resolveParams(
+      { any: [{ fact: 'a.n', operator: 'greaterThan', value: { param: 'mni' } }, { fact: 'a.n', operator: 'greaterThan', value: { param: 'min' } }, { fact: 'a.s', operator: 'in', value: { param: 'min' } }] },
+      { min: '4' },
+    );
+    assert.deepEqual(problems, [
+      { pointer: '/conditions/any/0/value/param', message: "unknown param 'mni' (did you mean 'min'?) (this rule's params: min)" },
+      { pointer: '/params/min', message: 'a.n greaterThan needs a number, not "4" (at conditions.any[1])' },
+      { pointer: '/params/min', message: 'a.s in needs a list, not "4" (at conditions.any[2])' },
+    ]);
+  });
+
+  it('does not read inherited properties as params', () => {
+    const { problems } = resolveParams({ fact: 'a.n', operator: 'equal', value: { param: 'constructor' } }, {});
+    assert.deepEqual(problems, [{ pointer: '/conditions/value/param', message: "unknown param 'constructor' (this rule has no params)" }]);
   });
 });

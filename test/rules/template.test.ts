@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FactValue } from '../../src/facts/fact.js';
-import { parseTemplate, renderTemplate, templateFacts } from '../../src/rules/template.js';
+import { parseTemplate, renderTemplate, templateFacts, templateParams } from '../../src/rules/template.js';
 
 const values: Record<string, FactValue> = { 'mem.commitRatio': 12.6088, 'mem.freeRatio': 0.0246, 'mem.totalKb': 19456000, 'target.readerFiles': ['cmdline', 'environ'], 'target.pid': 16653 };
 
@@ -48,4 +48,28 @@ describe('a malformed slot before a good one', () => {
     const parsed = parseTemplate('{{ a + b }} then {{ c.d }}');
     assert.equal(parsed.ok, false);
   });
+});
+
+describe('param slots', () => {
+  it('show the rule\'s params, with filters, and are not facts', () => {
+    const parsed = parseTemplate('{{ target.pid }} over {{ params.minReaders }} ({{ params.ratio | percent }})');
+    assert.ok(parsed.ok);
+    assert.deepEqual(templateFacts(parsed.parts), ['target.pid']);
+    assert.deepEqual(templateParams(parsed.parts), ['minReaders', 'ratio']);
+    assert.equal(renderTemplate(parsed.parts, (name) => values[name], { minReaders: 3, ratio: 0.5 }), '16653 over 3 (50%)');
+  });
+
+  it('reach only the params\' own keys', () => {
+    const parsed = parseTemplate('{{ params.constructor }}');
+    assert.ok(parsed.ok);
+    assert.equal(renderTemplate(parsed.parts, () => undefined, {}), 'unknown');
+  });
+
+  for (const template of ['{{ params }}', '{{ params.a.b }}', '{{ params.a-b }}']) {
+    it(`reject ${template}`, () => {
+      const parsed = parseTemplate(template);
+      assert.equal(parsed.ok, false);
+      if (!parsed.ok) assert.match(parsed.error, /malformed param slot/);
+    });
+  }
 });
