@@ -245,4 +245,19 @@ describe('rule sets', () => {
     }
     assert.ok(ids.includes('mmap-lock-proc-readers'));
   });
+
+  it('built-in thresholds are params, resolved to the values they had', () => {
+    const rules = new Map(loadRules(ruleSetSources([], join(tmp, 'no-site-dir'))).map((r) => [r.id, r]));
+    const thresholds = (id: string) => {
+      const conditions = rules.get(id)!.conditions as { all: { fact: string; value: unknown }[] };
+      return Object.fromEntries(conditions.all.map((c) => [c.fact, c.value]));
+    };
+    assert.deepEqual(thresholds('d-task-pileup'), { 'tasks.threads.D': 100 });
+    assert.deepEqual(thresholds('load-high-cpus-idle'), { 'load.perCpu': 4, 'cpu.idleRatio': 0.5 });
+    assert.deepEqual(thresholds('memory-overcommitted-no-swap'), { 'mem.commitRatio': 1.5, 'mem.swapTotalKb': 0 });
+    assert.deepEqual(thresholds('mmap-lock-proc-readers'), { 'target.mmapLockReaders': 3 });
+    assert.deepEqual(thresholds('zombies-under-one-parent'), { 'process.zombieChildren': 50 });
+    assert.deepEqual(thresholds('high-order-fragmentation'), { 'zone.firstEmptyOrder': 3, 'zone.highOrderFreeRatio': 0.1, 'zone.freePages': 1024 });
+    assert.deepEqual(rules.get('d-task-pileup')!.params, { minDTasks: 100 });
+  });
 });
