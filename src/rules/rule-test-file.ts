@@ -122,11 +122,20 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
   if (!read.ok) return read;
   const doc = read.doc;
   const validate = compileSchema<RawFile>('rule-test.schema.json');
-  if (!validate(doc.data)) return { ok: false, errors: schemaProblems(validate.errors ?? [], doc, shown) };
-
   const problems: string[] = [];
-  const report = (at: DataPath, message: string): void => {
-    const p = doc.at(at);
+  // Cases that fail the schema are reported as such; the others are still checked, so that one
+  // run shows every problem of the file.
+  const invalidCases = new Set<number>();
+  if (!validate(doc.data)) {
+    const errors = validate.errors ?? [];
+    problems.push(...schemaProblems(errors, doc, shown));
+    const perCase = errors.map((e) => /^\/cases\/(\d+)(\/|$)/.exec(e.instancePath)?.[1]);
+    if (perCase.some((i) => i === undefined)) return { ok: false, errors: problems };
+    for (const i of perCase) invalidCases.add(Number(i));
+  }
+
+  const report = (at: DataPath, message: string, value = false): void => {
+    const p = value ? doc.valueAt(at) : doc.at(at);
     const kase = typeof at[1] === 'number' ? `case '${(doc.data as RawFile).cases[at[1]]?.name}': ` : '';
     problems.push(`${shown}:${p.line}:${p.column}: ${kase}${message}`);
   };
@@ -134,16 +143,17 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
   const checkRule = (id: string, at: DataPath): void => {
     if (ruleIds.has(id)) return;
     const hint = closest(id, [...ruleIds.keys()]);
-    report(at, `no rule '${id}' is loaded${hint ? ` (did you mean '${hint}'?)` : ''}; a site rule's directory must be given with --rules, and a disabled rule (enabled: false) cannot be tested`);
+    report(at, `no rule '${id}' is loaded${hint ? ` (did you mean '${hint}'?)` : ''}; a site rule's directory must be given with --rules, and a disabled rule (enabled: false) cannot be tested`, true);
   };
 
   const raw = doc.data as RawFile;
   const cases: RuleTestCase[] = [];
   const names = new Map<string, number>();
   raw.cases.forEach((c, i) => {
+    if (invalidCases.has(i)) return;
     const at: DataPath = ['cases', i];
     const earlier = names.get(c.name);
-    if (earlier !== undefined) report([...at, 'name'], `duplicate case name (also at line ${doc.at(['cases', earlier]).line})`);
+    if (earlier !== undefined) report([...at, 'name'], `duplicate case name (also at line ${doc.at(['cases', earlier]).line})`, true);
     names.set(c.name, i);
 
     const facts = (input: { facts?: Record<string, RawValue>; entities?: RawEntities; gaps?: Record<string, string> }, base: DataPath, override: boolean): FactsInput =>
@@ -154,7 +164,7 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
       if (c.override) input.override = facts(c.override, [...at, 'override'], true);
     } else if (c.snapshot !== undefined) {
       const file = resolve(dirname(path), c.snapshot);
-      if (!isFile(file)) report([...at, 'snapshot'], `snapshot '${c.snapshot}' not found (resolved to ${file}); give a file written by procdx capture, relative to this test file`);
+      if (!isFile(file)) report([...at, 'snapshot'], `snapshot '${c.snapshot}' not found (resolved to ${file}); give a file written by procdx capture, relative to this test file`, true);
       input = { kind: 'snapshot', snapshot: file, shown: c.snapshot };
       if (c.override) input.override = facts(c.override, [...at, 'override'], true);
     } else {
@@ -189,14 +199,14 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
 
     cases.push({ name: c.name, line: doc.at(at).line, input, fires, silent, notEvaluated });
   });
-  if (problems.length > 0) return { ok: false, errors: problems };
+  if (problems.length > 0) return { ok: false, errors: problems.sort(byPosition) };
   return { ok: true, file: { file: shown, cases } };
 }
 
 interface FactsContext {
   doc: PositionedYaml;
   shown: string;
-  report: (at: DataPath, message: string) => void;
+  report: (at: DataPath, message: string, value?: boolean) => void;
   signatures: SignatureCatalog;
 }
 
@@ -240,7 +250,7 @@ function factsInput(
       return unknown(value.unknown, source(at, `${name}: unknown (${value.unknown})`));
     }
     if (spec && !spec.accepts(value)) {
-      ctx.report(at, `fact '${name}' must be ${spec.description}, not ${JSON.stringify(value)}`);
+      ctx.report(at, `fact '${name}' must be ${spec.description}, not ${JSON.stringify(value)}`, true);
       return null;
     }
     return known(value, source(at, `${name}: ${JSON.stringify(value)}`), spec?.unit);
@@ -402,7 +412,9 @@ function schemaProblems(errors: ErrorObject[], doc: PositionedYaml, shown: strin
     } else if (e.keyword === 'propertyNames') {
       message = `'${String(e.params['propertyName'])}' is not a fact name`;
     }
-    const p = doc.at(path);
+    // A wrong value is shown where the value is; a missing or unknown key where the object or key is.
+    const onValue = !['required', 'additionalProperties', 'anyOf', 'oneOf', 'not', 'if'].includes(e.keyword);
+    const p = onValue ? doc.valueAt(path) : doc.at(path);
     const data = doc.data as RawFile | undefined;
     const kase = path[0] === 'cases' && typeof path[1] === 'number' && typeof data?.cases[path[1]]?.name === 'string' ? `case '${data.cases[path[1]]!.name}': ` : '';
     const where = path.length > 2 ? `${path.slice(2).join('.')}: ` : path.length === 0 ? '' : path.length === 1 ? `${path[0]}: ` : '';
@@ -411,17 +423,50 @@ function schemaProblems(errors: ErrorObject[], doc: PositionedYaml, shown: strin
   return [...out];
 }
 
-/** The description the schema gives a combinator (on the `not` subschema, or on the node holding anyOf/oneOf/if). */
+/**
+ * The description the schema gives a failed combinator: on the `not` subschema, or on the node
+ * holding anyOf/oneOf/if. Ajv's schemaPath starts at the last `$ref` it compiled separately on the
+ * way to the failing value, so that base is found by walking the instance path through the schema.
+ */
 function describeCombinator(e: ErrorObject): string | undefined {
-  const segments = e.schemaPath.replace(/^#\//, '').split('/');
-  const holder = segments.slice(0, -1);
-  const lookup = (segs: string[]): { description?: string } | undefined => {
-    let node: unknown = testSchema();
-    for (const s of segs) node = (node as Record<string, unknown> | undefined)?.[s];
-    return node as { description?: string } | undefined;
-  };
-  if (e.keyword === 'not') return lookup(segments)?.description ?? lookup(holder)?.description;
-  return lookup(holder)?.description;
+  const schema = testSchema() as unknown as SchemaNode;
+  const deref = (node: SchemaNode | undefined): SchemaNode | undefined =>
+    node?.$ref ? (lookup(schema, node.$ref.replace(/^#\//, '').split('/')) as SchemaNode | undefined) : node;
+  let base = schema;
+  let node: SchemaNode | undefined = schema;
+  for (const segment of e.instancePath.split('/').slice(1)) {
+    const next: SchemaNode | undefined = /^\d+$/.test(segment) && node?.items ? node.items : (node?.properties?.[segment] ?? (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined));
+    node = next?.$ref ? deref(next) : next;
+    if (next?.$ref && node) base = node;
+  }
+  const segments = e.schemaPath.replace(/^#\/?/, '').split('/').filter((s) => s !== '');
+  // A $ref that Ajv inlines keeps its path from the schema's root instead.
+  if (lookup(schema, segments) !== undefined) base = schema;
+  const described = (segs: string[]): string | undefined => (lookup(base, segs) as SchemaNode | undefined)?.description;
+  if (e.keyword === 'not') return described(segments) ?? described(segments.slice(0, -1));
+  return described(segments.slice(0, -1));
+}
+
+interface SchemaNode {
+  $ref?: string;
+  description?: string;
+  items?: SchemaNode;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode | boolean;
+}
+
+function lookup(node: unknown, segments: string[]): unknown {
+  let at = node;
+  for (const s of segments) at = (at as Record<string, unknown> | undefined)?.[s];
+  return at;
+}
+
+/** Problems in file order: by line, then column. */
+function byPosition(a: string, b: string): number {
+  const at = (p: string): number[] => (/:(\d+):(\d+): /.exec(p) ?? [0, 0, 0]).slice(1).map(Number);
+  const [la, ca] = at(a);
+  const [lb, cb] = at(b);
+  return la! - lb! || ca! - cb!;
 }
 
 function isFile(path: string): boolean {

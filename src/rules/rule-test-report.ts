@@ -38,7 +38,7 @@ export function formatRuleTestResults(results: FileResult[]): string {
   const t = totals(results);
   out.push('');
   if (t.skipped > 0) out.push(`${t.skipped} skipped: fixture trees are written by the test harness (npm test), not shipped with procdx`);
-  if (t.errors > 0) out.push(`${t.errors} could not run: their input could not be read`);
+  if (t.errors > 0) out.push(`${t.errors} could not run (ERROR above): their input could not be built`);
   out.push(`${t.passed} passed, ${t.failed} failed`);
   return `${out.join('\n')}\n`;
 }

@@ -19,6 +19,8 @@ export interface PositionedYaml {
   data: unknown;
   /** Where the node at `path` starts (a mapping entry: its key); the nearest enclosing node when that node has no position of its own (an alias). */
   at(path: DataPath): Position;
+  /** Where the value at `path` starts (a mapping entry: its value, not its key). */
+  valueAt(path: DataPath): Position;
 }
 
 export type PositionedRead = { ok: true; doc: PositionedYaml } | { ok: false; errors: string[] };
@@ -88,7 +90,9 @@ export function readPositionedYaml(file: string, shown = file): PositionedRead {
   };
 
   const positions = new Map<string, Position>();
+  const values = new Map<string, Position>();
   const index = (node: Node, path: string): void => {
+    values.set(path, positionOf(node.start));
     if (!positions.has(path)) positions.set(path, positionOf(node.start));
     if (node.kind === 'mapping') {
       for (let i = 0; i + 1 < node.children.length; i += 2) {
@@ -109,15 +113,22 @@ export function readPositionedYaml(file: string, shown = file): PositionedRead {
     ok: true,
     doc: {
       data,
-      at(path) {
-        for (let n = path.length; n >= 0; n--) {
-          const found = positions.get(path.slice(0, n).map((p) => `/${encode(String(p))}`).join(''));
-          if (found) return found;
-        }
-        return { line: 1, column: 1 };
-      },
+      at: (path) => nearest(positions, path),
+      valueAt: (path) => values.get(pointer(path)) ?? nearest(positions, path),
     },
   };
+}
+
+function pointer(path: DataPath): string {
+  return path.map((p) => `/${encode(String(p))}`).join('');
+}
+
+function nearest(positions: Map<string, Position>, path: DataPath): Position {
+  for (let n = path.length; n >= 0; n--) {
+    const found = positions.get(pointer(path.slice(0, n)));
+    if (found) return found;
+  }
+  return { line: 1, column: 1 };
 }
 
 /** Counts nodes as a consumer walking the data would see them (aliases expanded), stopping past `limit`. */

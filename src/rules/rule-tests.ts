@@ -89,7 +89,8 @@ async function runCase(
     const mismatches = compare(c, findings, notEvaluated);
     return { name: c.name, line: c.line, status: mismatches.length === 0 ? 'ok' : 'fail', mismatches };
   } catch (err) {
-    return result('error', `${file.file}:${c.line}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    return result('error', message.startsWith(`${file.file}:`) ? message : `${file.file}:${c.line}: ${message}`);
   }
 }
 
