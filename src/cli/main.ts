@@ -5,7 +5,8 @@ import { factsToJson } from '../facts/serialize.js';
 import { exitCodeFor, EXIT } from '../report/report.js';
 import { formatJson } from '../report/json.js';
 import { formatText } from '../report/text.js';
-import { RuleLoadError } from '../rules/load.js';
+import { RuleLoadError, ruleSetSources } from '../rules/load.js';
+import { ruleTestCommand, ruleValidateCommand } from '../rules/rule-test-command.js';
 import { SignatureCatalogError } from '../signatures/catalog.js';
 import { readSnapshotArchive, SnapshotArchiveError, writeSnapshotArchive } from '../snapshot/archive.js';
 import { collect, DEFAULT_COLLECT, type CollectOptions } from '../snapshot/collect.js';
@@ -143,6 +144,25 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       const line = (cells: string[]) => cells.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd();
       io.stdout.write(`${line(['id', 'severity', 'for_each', 'origin', 'file'])}\n`);
       for (const r of rows) io.stdout.write(`${line([r.id, r.severity, r.for_each, r.origin, r.file])}\n`);
+    });
+
+  rules
+    .command('test')
+    .description('run rule tests (*.test.yaml): those of every rule set, or the test files and directories given')
+    .argument('[paths...]', 'rule test files, or directories searched for *.test.yaml')
+    .addOption(rulesDirs())
+    .addHelpText('after', '\nExit codes: 0 every case passed, 1 a case failed, 3 a rule set or test file could not be loaded.')
+    .action(async (paths: string[], opts: { rules?: string[] }) => {
+      exitCode = await ruleTestCommand(paths, ruleSetSources(opts.rules ?? []), ruleBase(opts.rules), io);
+    });
+  rules
+    .command('validate')
+    .description('check rule files, rule directories and rule test files without running anything')
+    .argument('<paths...>', 'rule files (*.yaml), rule directories, rule test files (*.test.yaml)')
+    .addOption(rulesDirs())
+    .addHelpText('after', '\nExit codes: 0 valid, 3 not valid (each problem is printed as file:line:column: message).')
+    .action((paths: string[], opts: { rules?: string[] }) => {
+      exitCode = ruleValidateCommand(paths, opts.rules ?? [], ruleBase, io);
     });
 
   try {
