@@ -4,10 +4,9 @@ import type { ErrorObject } from 'ajv';
 import { factCatalog } from '../facts/catalog.js';
 import { ENTITY_KINDS, known, unknown, type EntityKind, type Fact, type FactMap, type FactSet, type FactValue, type SourceRef } from '../facts/fact.js';
 import { schemasDir } from '../paths.js';
-import { compileSchema } from '../schemas.js';
 import type { SignatureCatalog } from '../signatures/catalog.js';
 import type { Rule, Severity } from './rule.js';
-import { readPositionedYaml, type DataPath, type PositionedYaml } from './rule-test-yaml.js';
+import { closest, compileFileSchema, jsonPointer, readYamlFile, schemaProblems as ruleSchemaProblems, type PositionMap, type Position } from './yaml-file.js';
 
 /**
  * Rule test files (schemas/rule-test.schema.json): reading one, checking it against the schema, the
@@ -118,10 +117,10 @@ interface RawFile {
 }
 
 function loadRuleTestFile(path: string, shown: string, context: RuleTestContext): { ok: true; file: RuleTestFile } | { ok: false; errors: string[] } {
-  const read = readPositionedYaml(path, shown);
+  const read = readYamlFile(path, shown);
   if (!read.ok) return read;
-  const doc = read.doc;
-  const validate = compileSchema<RawFile>('rule-test.schema.json');
+  const doc = positioned(read.data, read.positions);
+  const validate = compileFileSchema<RawFile>('rule-test.schema.json');
   const problems: string[] = [];
   // Cases that fail the schema are reported as such; the others are still checked, so that one
   // run shows every problem of the file.
@@ -135,7 +134,7 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
   }
 
   const report = (at: DataPath, message: string, value = false): void => {
-    const p = value ? doc.valueAt(at) : doc.at(at);
+    const p = doc.at(at, value ? 'value' : 'key');
     const kase = typeof at[1] === 'number' ? `case '${(doc.data as RawFile).cases[at[1]]?.name}': ` : '';
     problems.push(`${shown}:${p.line}:${p.column}: ${kase}${message}`);
   };
@@ -204,7 +203,7 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
 }
 
 interface FactsContext {
-  doc: PositionedYaml;
+  doc: Doc;
   shown: string;
   report: (at: DataPath, message: string, value?: boolean) => void;
   signatures: SignatureCatalog;
@@ -392,73 +391,69 @@ function testSchema(): TestSchema {
 }
 
 /**
- * Ajv's errors, positioned. Errors inside the branches of anyOf/oneOf/not say nothing a reader can
- * act on ("must have required property 'tree'" from one branch of four); the combinator's own error
- * is shown instead, with the description the schema gives that combinator.
+ * Ajv's errors, positioned, in the words rule files use (yaml-file.ts). Errors inside the branches
+ * of anyOf/oneOf/not/then say nothing a reader can act on ("must have required property 'tree'"
+ * from one branch of four): the combinator's own error is shown instead, with the description the
+ * schema gives it. Messages about a case name it.
  */
-function schemaProblems(errors: ErrorObject[], doc: PositionedYaml, shown: string): string[] {
-  const out = new Set<string>();
+function schemaProblems(errors: ErrorObject[], doc: Doc, shown: string): string[] {
+  const out: string[] = [];
+  const cases = (doc.data as Partial<RawFile> | undefined)?.cases;
+  const nameOf = (i: string): string | undefined => {
+    const name = Array.isArray(cases) ? (cases[Number(i)] as { name?: unknown } | undefined)?.name : undefined;
+    return typeof name === 'string' ? name : undefined;
+  };
+  // "cases[0].tree: ..." -> "case 'c': tree: ..."; "... in cases[0].fires[1]" -> "... in case 'c' fires[1]"
+  const named = (message: string): string =>
+    message
+      .replace(/^cases\[(\d+)\](?:\.|: )?/, (whole, i: string) => (nameOf(i) !== undefined ? `case '${nameOf(i)}': ` : whole))
+      .replace(/ in cases\[(\d+)\]\.?/g, (whole, i: string) => (nameOf(i) !== undefined ? ` in case '${nameOf(i)}'${whole.endsWith('.') ? ' ' : ''}` : whole));
   for (const e of errors) {
-    if (/\/(anyOf|oneOf|not|if|then)\//.test(e.schemaPath)) continue;
-    const path: DataPath = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    let message = e.message ?? 'invalid';
-    if (e.keyword === 'additionalProperties') {
-      path.push(String(e.params['additionalProperty']));
-      message = `unknown key '${String(e.params['additionalProperty'])}'`;
-    } else if (e.keyword === 'enum') {
-      message = `must be one of: ${(e.params['allowedValues'] as unknown[]).join(', ')}`;
-    } else if (['anyOf', 'oneOf', 'not', 'if'].includes(e.keyword)) {
-      message = describeCombinator(e) ?? message;
-    } else if (e.keyword === 'propertyNames') {
-      message = `'${String(e.params['propertyName'])}' is not a fact name`;
+    if (/\/(anyOf|oneOf|then)\/\d+\/|\/(not|then)\//.test(e.schemaPath)) continue;
+    if (['anyOf', 'oneOf', 'not', 'if'].includes(e.keyword)) {
+      const own = e.keyword === 'not' ? (e.schema as { description?: string } | undefined)?.description : undefined;
+      const message = own ?? (e.parentSchema as { description?: string } | undefined)?.description ?? e.message ?? 'invalid';
+      const p = doc.at(pathOf(e.instancePath), 'key');
+      const where = displayWithin(e.instancePath);
+      out.push(`${shown}:${p.line}:${p.column}: ${named(`${where}${message}`)}`);
+      continue;
     }
-    // A wrong value is shown where the value is; a missing or unknown key where the object or key is.
-    const onValue = !['required', 'additionalProperties', 'anyOf', 'oneOf', 'not', 'if'].includes(e.keyword);
-    const p = onValue ? doc.valueAt(path) : doc.at(path);
-    const data = doc.data as RawFile | undefined;
-    const kase = path[0] === 'cases' && typeof path[1] === 'number' && typeof data?.cases[path[1]]?.name === 'string' ? `case '${data.cases[path[1]]!.name}': ` : '';
-    const where = path.length > 2 ? `${path.slice(2).join('.')}: ` : path.length === 0 ? '' : path.length === 1 ? `${path[0]}: ` : '';
-    out.add(`${shown}:${p.line}:${p.column}: ${kase}${where}${message}`);
+    for (const problem of ruleSchemaProblems([e], doc.data)) {
+      const p = doc.positions.at(problem.pointer, problem.part);
+      out.push(`${shown}:${p.line}:${p.column}: ${named(problem.message)}`);
+    }
   }
-  return [...out];
+  return [...new Set(out)];
 }
 
-/**
- * The description the schema gives a failed combinator: on the `not` subschema, or on the node
- * holding anyOf/oneOf/if. Ajv's schemaPath starts at the last `$ref` it compiled separately on the
- * way to the failing value, so that base is found by walking the instance path through the schema.
- */
-function describeCombinator(e: ErrorObject): string | undefined {
-  const schema = testSchema() as unknown as SchemaNode;
-  const deref = (node: SchemaNode | undefined): SchemaNode | undefined =>
-    node?.$ref ? (lookup(schema, node.$ref.replace(/^#\//, '').split('/')) as SchemaNode | undefined) : node;
-  let base = schema;
-  let node: SchemaNode | undefined = schema;
-  for (const segment of e.instancePath.split('/').slice(1)) {
-    const next: SchemaNode | undefined = /^\d+$/.test(segment) && node?.items ? node.items : (node?.properties?.[segment] ?? (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined));
-    node = next?.$ref ? deref(next) : next;
-    if (next?.$ref && node) base = node;
-  }
-  const segments = e.schemaPath.replace(/^#\/?/, '').split('/').filter((s) => s !== '');
-  // A $ref that Ajv inlines keeps its path from the schema's root instead.
-  if (lookup(schema, segments) !== undefined) base = schema;
-  const described = (segs: string[]): string | undefined => (lookup(base, segs) as SchemaNode | undefined)?.description;
-  if (e.keyword === 'not') return described(segments) ?? described(segments.slice(0, -1));
-  return described(segments.slice(0, -1));
+/** /cases/0/fires/1 -> "cases[0].fires[1]: ", as yaml-file.ts shows places. */
+function displayWithin(pointer: string): string {
+  if (pointer === '') return '';
+  const segments = pathOf(pointer);
+  return `${segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('')}: `;
 }
 
-interface SchemaNode {
-  $ref?: string;
-  description?: string;
-  items?: SchemaNode;
-  properties?: Record<string, SchemaNode>;
-  additionalProperties?: SchemaNode | boolean;
+function pathOf(pointer: string): DataPath {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function lookup(node: unknown, segments: string[]): unknown {
-  let at = node;
-  for (const s of segments) at = (at as Record<string, unknown> | undefined)?.[s];
-  return at;
+/** A path into the loaded data: mapping keys and sequence indexes. */
+type DataPath = (string | number)[];
+
+/** The loaded data and where each of its nodes is. */
+interface Doc {
+  data: unknown;
+  positions: PositionMap;
+  /** A mapping entry's key (part 'key') or its value; a list item either way. */
+  at(path: DataPath, part?: 'key' | 'value'): Position;
+}
+
+function positioned(data: unknown, positions: PositionMap): Doc {
+  return { data, positions, at: (path, part = 'key') => positions.at(jsonPointer(...path), part) };
 }
 
 /** Problems in file order: by line, then column. */
@@ -475,32 +470,4 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The closest name within a small edit distance, for "did you mean". */
-export function closest(name: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = current;
-    }
-  }
-  return row[b.length]!;
 }
