@@ -78,7 +78,11 @@ export function loadRules(sources: RuleSetSource[]): Rule[] {
         continue;
       }
       if (!validate(read.data)) {
-        report.add(file, read.positions, schemaProblems(validate.errors, read.data));
+        let problems = schemaProblems(validate.errors, read.data);
+        // `override: yes` meant an override: the keys a whole rule needs would only be noise.
+        const override = (read.data as { override?: unknown } | null)?.override;
+        if (override !== undefined && typeof override !== 'boolean') problems = problems.filter((p) => !(p.pointer === '' && p.message.startsWith('missing required key')));
+        report.add(file, read.positions, problems);
         const id = (read.data as { id?: unknown } | null)?.id;
         if (typeof id === 'string') broken.add(id);
         continue;
