@@ -1,9 +1,11 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { diagnoseSnapshot, diagnoseSource, loadRuleBase, type Diagnosis, type RuleBase } from '../diagnose.js';
 import { factsToJson } from '../facts/serialize.js';
-import { exitCodeFor, EXIT } from '../report/report.js';
+import { exitCodeFor, EXIT, type Report } from '../report/report.js';
 import { formatJson } from '../report/json.js';
+import { ExplainError, formatExplain, type ExplainOptions } from '../report/explain.js';
+import { formatRule } from '../report/rule-show.js';
 import { formatText } from '../report/text.js';
 import { RuleLoadError, ruleSetSources } from '../rules/load.js';
 import { ruleTestCommand, ruleValidateCommand } from '../rules/rule-test-command.js';
@@ -11,6 +13,7 @@ import { SignatureCatalogError } from '../signatures/catalog.js';
 import { readSnapshotArchive, SnapshotArchiveError, writeSnapshotArchive } from '../snapshot/archive.js';
 import { collect, DEFAULT_COLLECT, type CollectOptions } from '../snapshot/collect.js';
 import { DirSource } from '../snapshot/dir-source.js';
+import { compileSchema } from '../schemas.js';
 import { VERSION } from '../version.js';
 
 /** Live runs sample /proc/stat twice at least this far apart, for CPU utilisation. */
@@ -165,6 +168,34 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       exitCode = ruleValidateCommand(paths, opts.rules ?? [], ruleBase, io);
     });
 
+  rules
+    .command('show')
+    .description('show one effective rule: where it came from, what it tests, what it says and advises')
+    .argument('<id>', 'the rule id (procdx rules list shows them)')
+    .addOption(rulesDirs())
+    .option('--json', 'print the effective rule as JSON')
+    .action((id: string, opts: { rules?: string[]; json?: boolean }) => {
+      const base = ruleBase(opts.rules);
+      const rule = base.rules.find((r) => r.id === id);
+      if (!rule) {
+        const near = base.rules.filter((r) => r.id.includes(id)).map((r) => r.id);
+        throw new UsageError(`no enabled rule '${id}'${near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : ''}; procdx rules list shows them all`);
+      }
+      io.stdout.write(opts.json ? `${JSON.stringify(rule, null, 2)}\n` : formatRule(rule, { width: textWidth(io), color: useColor(io) }));
+    });
+
+  program
+    .command('explain')
+    .description('explain a JSON report: every condition that held, the values, the /proc files they came from, and what each finding builds on')
+    .argument('[report]', 'a report written by procdx diagnose --format json, or - for stdin', '-')
+    .option('--finding <id>', 'only this finding (its id, or a unique prefix of it)')
+    .action(async (file: string, opts: { finding?: string }) => {
+      const report = readReport(file, file === '-' ? await readAll(process.stdin) : undefined);
+      const options: ExplainOptions = { width: textWidth(io), color: useColor(io) };
+      if (opts.finding !== undefined) options.finding = opts.finding;
+      io.stdout.write(formatExplain(report, options));
+    });
+
   try {
     await program.parseAsync(argv);
     return exitCode;
@@ -176,7 +207,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stderr.write(`procdx: the rules could not be loaded; nothing was run. Fix these and try again:\n${err.errors.map((e) => `  ${e}`).join('\n')}\n`);
       return EXIT.couldNotRun;
     }
-    if (err instanceof UsageError || err instanceof SnapshotArchiveError) {
+    if (err instanceof UsageError || err instanceof SnapshotArchiveError || err instanceof ExplainError) {
       io.stderr.write(`procdx: ${err.message}\n`);
       return EXIT.couldNotRun;
     }
@@ -233,6 +264,41 @@ function progressReporter(io: Io, verbose: boolean): CollectOptions['progress'] 
     };
   }
   return undefined;
+}
+
+function textWidth(io: Io): number {
+  return io.stdout.isTTY ? (io.stdout.columns ?? 80) : 80;
+}
+
+/** A JSON report from a file (or given text), checked against schemas/report.schema.json. */
+function readReport(file: string, given: string | undefined): Report {
+  let text = given;
+  if (text === undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
+    }
+  }
+  const where = file === '-' ? 'standard input' : file;
+  let report: unknown;
+  try {
+    report = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${where}: not JSON; give a report written by procdx diagnose --format json`);
+  }
+  const validate = compileSchema<Report>('report.schema.json');
+  if (!validate(report)) {
+    const first = validate.errors?.[0];
+    throw new UsageError(`${where}: not a procdx report (${first ? `${first.instancePath || 'top level'}: ${first.message}` : 'invalid'}); give a report written by procdx diagnose --format json`);
+  }
+  return report;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function clearProgress(io: Io): void {

@@ -60,7 +60,7 @@ export function formatText(report: Report, options: TextOptions): string {
 
 type Style = ReturnType<typeof styler>;
 
-function styler(color: boolean) {
+export function styler(color: boolean) {
   const sgr = (code: string) => (text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const severity: Record<string, (t: string) => string> = { critical: sgr('1;31'), warning: sgr('1;33'), info: sgr('1;36') };
   return {
@@ -144,7 +144,8 @@ function findingBlock(f: Finding, numbering: Map<string, number>, style: Style, 
   return lines;
 }
 
-function evidenceLines(e: Evidence, width: number): string[] {
+/** One evidence item: the fact, its value and test, then the /proc lines it came from (at most `limit`, or all). */
+export function evidenceLines(e: Evidence, width: number, limit?: number): string[] {
   const unit = e.unit && e.unit !== 'ratio' ? ` ${e.unit}` : '';
   let text: string;
   if (e.unknown !== undefined) {
@@ -156,14 +157,14 @@ function evidenceLines(e: Evidence, width: number): string[] {
     text = `${e.fact} = ${show(e.value)}${unit}`;
   }
   const lines = wrap(`- ${text}`, width, '        ', '      ');
-  const limit = e.operator ? TESTED_SOURCES : CITED_SOURCES;
-  for (const src of e.sources.slice(0, limit)) {
+  const shown = limit ?? (e.operator ? TESTED_SOURCES : CITED_SOURCES);
+  for (const src of e.sources.slice(0, shown)) {
     const where = src.line === undefined ? src.path : `${src.path}:${src.line}`;
     const text = `${where}${src.excerpt ? `  ${src.excerpt}` : ''}`;
     // A quoted file line is clipped (the file has the rest); a summary is wrapped, all of it matters.
     lines.push(...(src.line === undefined ? wrap(text, width, '          ', '        ') : [clip(`        ${text}`, width)]));
   }
-  if (e.sources.length > limit) lines.push(`        (${e.sources.length - limit} more sources in --format json)`);
+  if (e.sources.length > shown) lines.push(`        (${e.sources.length - shown} more sources in --format json)`);
   return lines;
 }
 
@@ -174,7 +175,7 @@ function show(v: FactValue): string {
 }
 
 /** Word-wraps to the width; the first line takes `firstIndent`, the rest `indent`. */
-function wrap(text: string, width: number, indent: string, firstIndent = indent): string[] {
+export function wrap(text: string, width: number, indent: string, firstIndent = indent): string[] {
   const words = text.split(/\s+/).filter(Boolean);
   const lines: string[] = [];
   let line = firstIndent;
