@@ -51,7 +51,14 @@ function describeMismatch(m: Mismatch): string[] {
     const what = [missing > 0 ? `${missing} expected not found` : '', extra > 0 ? `${extra} not expected` : ''].filter(Boolean).join(', ');
     lines.push(`rule ${m.rule}: findings differ (${what})`);
     lines.push('  expected:');
-    for (const e of m.expected) lines.push(`    ${e.matched ? 'found  ' : 'MISSING'}  ${describeExpected(e.finding)}`);
+    const extras = m.actual.filter((a) => !a.matched).map((a) => a.finding);
+    for (const e of m.expected) {
+      lines.push(`    ${e.matched ? 'found  ' : 'MISSING'}  ${describeExpected(e.finding)}`);
+      if (e.matched) continue;
+      // One unclaimed finding about the same subject is almost surely the one meant: say what differs.
+      const near = extras.filter((f) => e.finding.subject === undefined || subjectKey(f.subject) === e.finding.subject);
+      if (near.length === 1) for (const d of differences(e.finding, near[0]!)) lines.push(`             ${d}`);
+    }
     lines.push(`  actual:${m.actual.length === 0 ? ' no finding' : ''}`);
     for (const a of m.actual) lines.push(`    ${a.matched ? 'matched' : 'EXTRA  '}  ${describeFinding(a.finding)}`);
   } else if (m.kind === 'silent') {
@@ -70,6 +77,23 @@ function describeMismatch(m: Mismatch): string[] {
   }
   for (const n of m.notEvaluated) lines.push(`  not evaluated: ${describeNotEvaluated(n)}`);
   return lines;
+}
+
+/** What keeps an expected finding from matching an actual one, field by field. */
+function differences(e: ExpectedFinding, f: Finding): string[] {
+  const out: string[] = [];
+  if (e.severity !== undefined && e.severity !== f.severity) out.push(`severity: expected ${e.severity}, actual ${f.severity}`);
+  if (e.message !== undefined && e.message !== f.message) {
+    let i = 0;
+    while (i < e.message.length && e.message[i] === f.message[i]) i++;
+    const from = Math.max(0, i - 20);
+    const clip = (text: string): string => `${from > 0 ? '...' : ''}${text.slice(from, i + 30)}${text.length > i + 30 ? '...' : ''}`;
+    out.push(`message differs from character ${i + 1}: expected ${JSON.stringify(clip(e.message))}, actual ${JSON.stringify(clip(f.message))}`);
+  }
+  if (e.messageContains !== undefined && !f.message.includes(e.messageContains)) out.push(`message does not contain ${JSON.stringify(e.messageContains)}`);
+  const because = [...f.because].sort();
+  if (e.because !== undefined && e.because.join('\n') !== because.join('\n')) out.push(`because: expected [${e.because.join(', ')}], actual [${because.join(', ')}]`);
+  return out;
 }
 
 function describeExpected(e: ExpectedFinding): string {

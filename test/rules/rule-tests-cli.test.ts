@@ -114,6 +114,7 @@ describe('procdx rules test', () => {
         '        rule zabbix-agents-in-d: findings differ (1 expected not found, 1 not expected)',
         '          expected:',
         '            MISSING  command:zabbix_agentd, critical',
+        '                     severity: expected critical, actual warning',
         '          actual:',
         '            EXTRA    command:zabbix_agentd, warning, message "60 zabbix_agentd tasks are in D"',
         '        rule d-task-pileup: expected silent (evaluated, no finding), but it was not evaluated',
