@@ -1,9 +1,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { factCatalog } from '../facts/catalog.js';
+import { ENTITY_KINDS, type EntityKind } from '../facts/fact.js';
 import { builtinRulesDir, packageRoot } from '../paths.js';
-import { conditionLeaves, isFactRef, resolveParams } from './conditions.js';
-import { isOverride, OVERRIDABLE, type LeafSpec, type Rule, type RuleFileSpec, type RuleOverrideSpec, type RuleSpec } from './rule.js';
+import { resolveParams } from './conditions.js';
+import { isOverride, OVERRIDABLE, type Rule, type RuleFileSpec, type RuleOverrideSpec, type RuleSpec } from './rule.js';
 import { parseTemplate, templateFacts, templateParams } from './template.js';
 import { closest, compileFileSchema, displayPath, readYamlFile, schemaProblems, type PositionMap, type Problem } from './yaml-file.js';
 
@@ -82,6 +83,8 @@ export function loadRules(sources: RuleSetSource[]): Rule[] {
         // `override: yes` meant an override: the keys a whole rule needs would only be noise.
         const override = (read.data as { override?: unknown } | null)?.override;
         if (override !== undefined && typeof override !== 'boolean') problems = problems.filter((p) => !(p.pointer === '' && p.message.startsWith('missing required key')));
+        // What can be checked of a whole rule despite its schema errors is checked too: all problems at once.
+        if (override !== true) problems.push(...checkNames(read.data));
         report.add(file, read.positions, problems);
         const id = (read.data as { id?: unknown } | null)?.id;
         if (typeof id === 'string') broken.add(id);
@@ -170,43 +173,9 @@ function fileFor(draft: Draft, pointer: string): RuleFile {
 function finishRule(draft: Draft, report: Problems): Rule {
   const spec = draft.spec;
   const params = spec.params ?? {};
-  const catalog = factCatalog();
-  const problems: Problem[] = [];
-  const checkFact = (fact: string, pointer: string): void => {
-    if (catalog.has(fact, spec.for_each)) return;
-    const hint = catalog.suggest(fact, spec.for_each);
-    const scope = spec.for_each ? ` for for_each ${spec.for_each}` : '';
-    problems.push({ pointer, message: `unknown fact '${fact}'${scope}${hint ? ` (did you mean '${hint}'?)` : ''}` });
-  };
-
   const resolved = resolveParams(spec.conditions, params);
-  problems.push(...resolved.problems);
-  for (const { leaf, pointer } of conditionLeaves<LeafSpec>(spec.conditions)) {
-    checkFact(leaf.fact, `${pointer}/fact`);
-    if (isFactRef(leaf.value)) checkFact(leaf.value.fact, `${pointer}/value/fact`);
-  }
-
-  const templates: [string, string][] = [['/message', spec.message]];
-  (spec.advice ?? []).forEach((a, i) => {
-    templates.push([`/advice/${i}/text`, a.text]);
-    if (a.command) templates.push([`/advice/${i}/command`, a.command]);
-  });
-  for (const [pointer, text] of templates) {
-    const parsed = parseTemplate(text);
-    if (!parsed.ok) {
-      problems.push({ pointer, message: parsed.error });
-      continue;
-    }
-    for (const fact of templateFacts(parsed.parts)) checkFact(fact, pointer);
-    for (const name of templateParams(parsed.parts)) {
-      if (Object.hasOwn(params, name)) continue;
-      const names = Object.keys(params);
-      const hint = closest(name, names);
-      const known = names.length > 0 ? `this rule's params: ${names.join(', ')}` : 'this rule has no params';
-      problems.push({ pointer, message: `unknown param '${name}' in {{ params.${name} }}${hint ? ` (did you mean '${hint}'?)` : ''} (${known})` });
-    }
-  }
-  for (const p of problems) report.at(fileFor(draft, p.pointer), p.pointer, `${displayPath(p.pointer)}: ${p.message}`, p.part);
+  const problems: Problem[] = [...resolved.problems.map((p) => ({ ...p, message: `${displayPath(p.pointer)}: ${p.message}` })), ...checkNames(spec)];
+  for (const p of problems) report.at(fileFor(draft, p.pointer), p.pointer, p.message, p.part);
 
   const rule = { ...spec } as Partial<RuleSpec>;
   delete rule.override;
@@ -219,6 +188,71 @@ function finishRule(draft: Draft, report: Problems): Rule {
     overriddenBy: draft.overrides.map((o) => o.file),
     overriddenFields: Object.fromEntries([...draft.fields].map(([field, rf]) => [field, rf.file])),
   };
+}
+
+/**
+ * The facts a rule names (in conditions and templates) exist in the catalog, its templates parse,
+ * and their param slots name its params. Written against data that may not match the schema, so
+ * that a file with schema errors still gets these checks wherever the shape is right; a file
+ * whose for_each is not a known kind gets no fact checks (every entity fact would look unknown).
+ */
+function checkNames(data: unknown): Problem[] {
+  if (!isObject(data)) return [];
+  const forEach = data['for_each'];
+  if (forEach !== undefined && !(typeof forEach === 'string' && Object.hasOwn(ENTITY_KINDS, forEach))) return [];
+  const kind = forEach as EntityKind | undefined;
+  const params = isObject(data['params']) ? data['params'] : {};
+  const catalog = factCatalog();
+  const problems: Problem[] = [];
+  const add = (pointer: string, message: string) => problems.push({ pointer, message: `${displayPath(pointer)}: ${message}` });
+  const checkFact = (fact: unknown, pointer: string): void => {
+    if (typeof fact !== 'string' || catalog.has(fact, kind)) return;
+    const hint = catalog.suggest(fact, kind);
+    add(pointer, `unknown fact '${fact}'${kind ? ` for for_each ${kind}` : ''}${hint ? ` (did you mean '${hint}'?)` : ''}`);
+  };
+  const walk = (c: unknown, pointer: string, depth: number): void => {
+    if (!isObject(c) || depth > 32) return;
+    if ('fact' in c) {
+      checkFact(c['fact'], `${pointer}/fact`);
+      if (isObject(c['value'])) checkFact(c['value']['fact'], `${pointer}/value/fact`);
+      return;
+    }
+    for (const group of ['all', 'any'] as const) {
+      const list = c[group];
+      if (Array.isArray(list)) list.forEach((x, i) => walk(x, `${pointer}/${group}/${i}`, depth + 1));
+    }
+    walk(c['not'], `${pointer}/not`, depth + 1);
+  };
+  walk(data['conditions'], '/conditions', 0);
+
+  const templates: [string, unknown][] = [['/message', data['message']]];
+  if (Array.isArray(data['advice'])) {
+    data['advice'].forEach((a: unknown, i) => {
+      if (!isObject(a)) return;
+      templates.push([`/advice/${i}/text`, a['text']], [`/advice/${i}/command`, a['command']]);
+    });
+  }
+  for (const [pointer, text] of templates) {
+    if (typeof text !== 'string') continue;
+    const parsed = parseTemplate(text);
+    if (!parsed.ok) {
+      add(pointer, parsed.error);
+      continue;
+    }
+    for (const fact of templateFacts(parsed.parts)) checkFact(fact, pointer);
+    for (const name of templateParams(parsed.parts)) {
+      if (Object.hasOwn(params, name)) continue;
+      const names = Object.keys(params);
+      const hint = closest(name, names);
+      const known = names.length > 0 ? `this rule's params: ${names.join(', ')}` : 'this rule has no params';
+      add(pointer, `unknown param '${name}' in {{ params.${name} }}${hint ? ` (did you mean '${hint}'?)` : ''} (${known})`);
+    }
+  }
+  return problems;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Every required id must name a rule of some set; one that is disabled is simply not cited. */

@@ -100,6 +100,14 @@ const CASES: { name: string; files: Record<string, string>; want: string[] }[] =
     want: [`a.yaml:8:17: conditions.all[0].operator: unknown operator 'greaterThen' (did you mean 'greaterThan'?) (known: ${OPERATORS})`],
   },
   {
+    name: 'a schema error and an unknown fact in one file: both',
+    files: { 'a.yaml': GOOD.replace('greaterThan', 'greaterThen').replace('{{ tasks.threads.D }}', '{{ tasks.thread.D }}') },
+    want: [
+      `a.yaml:8:17: conditions.all[0].operator: unknown operator 'greaterThen' (did you mean 'greaterThan'?) (known: ${OPERATORS})`,
+      "a.yaml:10:10: message: unknown fact 'tasks.thread.D' (did you mean 'tasks.threads.D'?)",
+    ],
+  },
+  {
     name: 'a js function tag',
     files: { 'a.yaml': GOOD + 'x: !!js/function "function () { return 1 }"\n' },
     want: ['a.yaml:11:4: unknown tag !<tag:yaml.org,2002:js/function>: rule files are plain data (YAML core schema), tags are not allowed'],
