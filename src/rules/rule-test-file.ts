@@ -59,6 +59,8 @@ export interface RuleTestCase {
   fires: ExpectedFinding[];
   silent: string[];
   notEvaluated: ExpectedNotEvaluated[];
+  /** Disabled rules the case names; such a case is skipped. */
+  disabled: string[];
 }
 
 export interface RuleTestFile {
@@ -78,6 +80,8 @@ export class RuleTestLoadError extends Error {
 export interface RuleTestContext {
   rules: Rule[];
   signatures: SignatureCatalog;
+  /** Rules a rule set switched off (enabled: false): a case that names one is skipped, not an error. */
+  disabled?: ReadonlySet<string>;
 }
 
 /** Loads test files; any problem in any of them throws RuleTestLoadError listing every problem. */
@@ -139,8 +143,13 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
     problems.push(`${shown}:${p.line}:${p.column}: ${kase}${message}`);
   };
   const ruleIds = new Map(context.rules.map((r) => [r.id, r]));
+  let disabled = new Set<string>();
   const checkRule = (id: string, at: DataPath): void => {
     if (ruleIds.has(id)) return;
+    if (context.disabled?.has(id)) {
+      disabled.add(id);
+      return;
+    }
     const hint = closest(id, [...ruleIds.keys()]);
     report(at, `no rule '${id}' is loaded${hint ? ` (did you mean '${hint}'?)` : ''}; a site rule's directory must be given with --rules, and a disabled rule (enabled: false) cannot be tested`, true);
   };
@@ -151,6 +160,7 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
   raw.cases.forEach((c, i) => {
     if (invalidCases.has(i)) return;
     const at: DataPath = ['cases', i];
+    disabled = new Set();
     const earlier = names.get(c.name);
     if (earlier !== undefined) report([...at, 'name'], `duplicate case name (also at line ${doc.at(['cases', earlier]).line})`, true);
     names.set(c.name, i);
@@ -196,7 +206,7 @@ function loadRuleTestFile(path: string, shown: string, context: RuleTestContext)
       if (unevaluated.has(id)) report([...at, 'silent', j], `rule '${id}' is expected both to be silent (evaluated, no finding) and not evaluated`);
     });
 
-    cases.push({ name: c.name, line: doc.at(at).line, input, fires, silent, notEvaluated });
+    cases.push({ name: c.name, line: doc.at(at).line, input, fires, silent, notEvaluated, disabled: [...disabled].sort() });
   });
   if (problems.length > 0) return { ok: false, errors: problems.sort(byPosition) };
   return { ok: true, file: { file: shown, cases } };

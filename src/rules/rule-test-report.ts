@@ -37,7 +37,9 @@ export function formatRuleTestResults(results: FileResult[]): string {
   }
   const t = totals(results);
   out.push('');
-  if (t.skipped > 0) out.push(`${t.skipped} skipped: fixture trees are written by the test harness (npm test), not shipped with procdx`);
+  const skipped = (kind: CaseResult['skipped']): number => results.flatMap((r) => r.cases).filter((c) => c.skipped === kind).length;
+  if (skipped('tree') > 0) out.push(`${skipped('tree')} skipped: fixture trees are written by the test harness (npm test), not shipped with procdx`);
+  if (skipped('disabled') > 0) out.push(`${skipped('disabled')} skipped: they name rules a rule set disabled (enabled: false)`);
   if (t.errors > 0) out.push(`${t.errors} could not run (ERROR above): their input could not be built`);
   out.push(`${t.passed} passed, ${t.failed} failed`);
   return `${out.join('\n')}\n`;

@@ -29,6 +29,8 @@ export interface CaseResult {
   name: string;
   line: number;
   status: 'ok' | 'fail' | 'skip' | 'error';
+  /** Why a case was skipped: its input is a fixture tree and no one writes trees, or it names a disabled rule. */
+  skipped?: 'tree' | 'disabled';
   mismatches: Mismatch[];
   /** Why it was skipped, or the error that kept it from running. */
   reason?: string;
@@ -68,6 +70,7 @@ async function runCase(
   base: (key: string, make: () => Promise<FactSet>) => Promise<FactSet>,
 ): Promise<CaseResult> {
   const result = (status: CaseResult['status'], reason?: string): CaseResult => ({ name: c.name, line: c.line, status, mismatches: [], ...(reason ? { reason } : {}) });
+  if (c.disabled.length > 0) return { ...result('skip', `names disabled rule${c.disabled.length > 1 ? 's' : ''} ${c.disabled.join(', ')}`), skipped: 'disabled' };
   try {
     let factSet: FactSet;
     const input = c.input;
@@ -75,7 +78,7 @@ async function runCase(
       factSet = overlay(emptyFactSet(), input.facts);
     } else if (input.kind === 'tree') {
       const writeTree = options.tree;
-      if (!writeTree) return result('skip', `tree ${input.tree}`);
+      if (!writeTree) return { ...result('skip', `tree ${input.tree}`), skipped: 'tree' };
       const tree = await base(`tree:${input.tree}`, async () => {
         const snapshot = await collect(new DirSource(await writeTree(input.tree)), { ...DEFAULT_COLLECT, deadlineMs: TREE_DEADLINE_MS, statIntervalMs: 0 });
         return computeFacts(snapshot, options.signatures);

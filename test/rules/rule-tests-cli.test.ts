@@ -154,6 +154,15 @@ describe('procdx rules test', () => {
     );
   });
 
+  it('a built-in rule disabled by a site set: the built-in cases that name it are skipped, not refused', async () => {
+    const dir = site({ 'zombies-under-one-parent.yaml': 'id: zombies-under-one-parent\noverride: true\nenabled: false\n' });
+    const r = await runCli(['rules', 'test', '--rules', dir]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /\n {2}skip {2}49 zombies under one parent are not reported \(names disabled rule zombies-under-one-parent\)\n/);
+    assert.match(r.stdout, /\n6 skipped: they name rules a rule set disabled \(enabled: false\)\n\d+ passed, 0 failed\n$/);
+  });
+
   it('a site rule tested without its --rules directory: the error says how to load it', async () => {
     const dir = site({ 'zabbix-agents-in-d.yaml': SITE_RULE, 'zabbix-agents-in-d.test.yaml': PASSING });
     const r = await runCli(['rules', 'test', dir]);

@@ -169,7 +169,7 @@ describe('comparing findings with a case', () => {
     references: [],
     ruleFile: 'r.yaml',
   });
-  const kase = (fires: RuleTestCase['fires']): RuleTestCase => ({ name: 'c', line: 1, input: { kind: 'tree', tree: 'healthy' }, fires, silent: [], notEvaluated: [] });
+  const kase = (fires: RuleTestCase['fires']): RuleTestCase => ({ name: 'c', line: 1, input: { kind: 'tree', tree: 'healthy' }, fires, silent: [], notEvaluated: [], disabled: [] });
 
   it('pairs findings one to one, so a loose expectation listed first does not take the one a strict expectation needs', () => {
     const c = kase([{ rule: 'r' }, { rule: 'r', subject: 'pid:1' }]);
