@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import type { RuleBase } from '../diagnose.js';
 import { builtinRulesDir, packageRoot } from '../paths.js';
+import { SignatureCatalogError } from '../signatures/catalog.js';
 import { loadRules, RuleLoadError, type RuleSetSource } from './load.js';
 import { loadRuleTestFiles, RuleTestLoadError, type RuleTestFile } from './rule-test-file.js';
 import { formatRuleTestResults, totals } from './rule-test-report.js';
@@ -84,7 +85,7 @@ export function ruleValidateCommand(paths: string[], ruleDirs: string[], loadBas
     try {
       base = loadBase([...ruleDirs, ...extra]);
     } catch (err) {
-      if (!(err instanceof RuleLoadError)) throw err;
+      if (!(err instanceof RuleLoadError) && !(err instanceof SignatureCatalogError)) throw err;
       const shown = err.errors.map((e) => singles.reduce((text, s) => text.split(join(s.dir, basename(s.file))).join(s.file), e));
       return notLoaded(out, 'the rules are not valid', shown);
     }
@@ -95,7 +96,7 @@ export function ruleValidateCommand(paths: string[], ruleDirs: string[], loadBas
       if (err instanceof RuleTestLoadError) return notLoaded(out, 'the rule tests are not valid', err.errors);
       throw err;
     }
-    out.stdout.write(`ok: ${base.rules.length} rules in effect, ${tests.length} test file${tests.length === 1 ? '' : 's'} with ${cases} case${cases === 1 ? '' : 's'}\n`);
+    out.stdout.write(`ok: ${base.rules.length} rules and ${base.catalog.signatures.length} stack signatures in effect, ${tests.length} test file${tests.length === 1 ? '' : 's'} with ${cases} case${cases === 1 ? '' : 's'}\n`);
     return EXIT_PASSED;
   } finally {
     for (const s of singles) if (s.dir) rmSync(s.dir, { recursive: true, force: true });

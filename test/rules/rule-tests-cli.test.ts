@@ -236,7 +236,7 @@ describe('procdx rules validate', () => {
     const r = await runCli(['rules', 'validate', dir]);
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^ok: \d+ rules in effect, 1 test file with 2 cases\n$/);
+    assert.match(r.stdout, /^ok: \d+ rules and \d+ stack signatures in effect, 1 test file with 2 cases\n$/);
   });
 
   it('one broken rule file: its own path and position, exit 3', async () => {
