@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadRuleBase } from '../../src/diagnose.js';
+import { ENTITY_KINDS } from '../../src/facts/fact.js';
 import type { Finding } from '../../src/findings/finding.js';
+import { schemasDir } from '../../src/paths.js';
 import { loadRuleTestFiles, RuleTestLoadError, type RuleTestCase, type RuleTestFile } from '../../src/rules/rule-test-file.js';
 import { compare, runRuleTests } from '../../src/rules/rule-tests.js';
 
@@ -194,5 +196,14 @@ describe('comparing findings with a case', () => {
     const file = load(`${HEAD}    tree: healthy\n    silent: [d-task-pileup]\n`);
     const [result] = await runRuleTests([file], context);
     assert.deepEqual(result?.cases.map((c) => [c.status, c.reason]), [['skip', 'tree healthy']]);
+  });
+});
+
+describe('the rule test schema', () => {
+  it('lists every entity kind procdx has, for entities and gaps', () => {
+    const schema = JSON.parse(readFileSync(join(schemasDir, 'rule-test.schema.json'), 'utf8')) as { definitions: Record<string, { properties: Record<string, unknown> }> };
+    const kinds = Object.keys(ENTITY_KINDS).sort();
+    assert.deepEqual(Object.keys(schema.definitions['entities']!.properties).sort(), kinds);
+    assert.deepEqual(Object.keys(schema.definitions['gaps']!.properties).sort(), kinds);
   });
 });
