@@ -31,7 +31,10 @@ export function computeFacts(snapshot: Snapshot, catalog: SignatureCatalog): Com
     thread: threadEntities(table, classifier),
     zone: zoneEntities(snapshot, facts),
   };
-  return { facts, entities, gaps: entityGaps(snapshot, table), problems: table.problems };
+  const gaps = entityGaps(snapshot, table);
+  const zones = facts.get('zones.count');
+  if (zones && !zones.ok) gaps.zone = `no zones: ${zones.reason}`;
+  return { facts, entities, gaps, problems: table.problems };
 }
 
 /** Why an entity list may miss members: rules over it then report "not evaluated" with this reason. */

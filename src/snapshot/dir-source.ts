@@ -32,7 +32,11 @@ export class DirSource implements ProcSource {
     try {
       let length = 0;
       for (;;) {
-        if (length === this.buffer.length) this.buffer = Buffer.allocUnsafe(this.buffer.length * 2);
+        if (length === this.buffer.length) {
+          const larger = Buffer.allocUnsafe(this.buffer.length * 2);
+          this.buffer.copy(larger, 0, 0, length);
+          this.buffer = larger;
+        }
         const n = readSync(fd, this.buffer, length, this.buffer.length - length, null);
         if (n === 0) break;
         length += n;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Report } from '../../src/report/report.js';
 import { writeHealthyTree } from '../fixtures/trees/healthy-tree.js';
@@ -24,6 +26,19 @@ describe('a healthy host', () => {
     assert.equal(code, 0);
     assert.deepEqual(report.findings.filter((f) => f.severity !== 'info').map((f) => f.id), []);
     assert.deepEqual(report.notEvaluated, []);
+  });
+});
+
+describe('a host whose /proc/buddyinfo cannot be read', () => {
+  it('says the fragmentation rule was not evaluated, instead of passing it', async () => {
+    const { report } = await diagnose((dir) => {
+      writeHealthyTree(dir);
+      rmSync(join(dir, 'buddyinfo'));
+    });
+    assert.deepEqual(
+      report.notEvaluated.filter((n) => n.rule === 'high-order-fragmentation'),
+      [{ rule: 'high-order-fragmentation', reason: 'no zones: /proc/buddyinfo: ENOENT' }],
+    );
   });
 });
 
