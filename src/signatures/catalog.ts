@@ -53,20 +53,45 @@ export class SignatureCatalog {
   }
 }
 
+/** A set of frames: plain names match any offset; `name+0x4d` matches only that offset. */
+type FrameSet = (frame: StackFrame) => boolean;
+
+/**
+ * Offsets tell apart places inside one function (observed on 6.18: __access_remote_vm+0x4d waits
+ * for the lock, +0xd9 holds it), but they change with every kernel build: a signature names an
+ * offset only where a site knows its kernel.
+ */
+function frameSet(specs: string[]): FrameSet {
+  const names = new Set<string>();
+  const exact = new Map<string, Set<number>>();
+  for (const spec of specs) {
+    const plus = spec.indexOf('+0x');
+    if (plus === -1) {
+      names.add(spec);
+      continue;
+    }
+    const name = spec.slice(0, plus);
+    const offsets = exact.get(name) ?? new Set<number>();
+    offsets.add(parseInt(spec.slice(plus + 3), 16));
+    exact.set(name, offsets);
+  }
+  return (frame) => names.has(frame.fn) || (frame.offset !== null && exact.get(frame.fn)?.has(frame.offset) === true);
+}
+
 export function compileSignature(spec: SignatureSpec, file: string): Signature {
-  const above = new Set(spec.above ?? []);
-  const top = new Set(spec.top);
-  const below = (spec.below ?? []).map((set) => new Set(set));
+  const above = frameSet(spec.above ?? []);
+  const top = frameSet(spec.top);
+  const below = (spec.below ?? []).map(frameSet);
   const match = (stack: StackFrame[]): StackFrame[] | null => {
     const frames = stack.filter((f) => !f.unreliable);
     let i = 0;
-    while (i < frames.length && above.has(frames[i]!.fn)) i++;
+    while (i < frames.length && above(frames[i]!)) i++;
     const topFrame = frames[i];
-    if (!topFrame || !top.has(topFrame.fn)) return null;
+    if (!topFrame || !top(topFrame)) return null;
     const decided = [...frames.slice(0, i), topFrame];
-    for (const set of below) {
+    for (const inSet of below) {
       do i++;
-      while (i < frames.length && !set.has(frames[i]!.fn));
+      while (i < frames.length && !inSet(frames[i]!));
       if (i >= frames.length) return null;
       decided.push(frames[i]!);
     }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseStack } from '../../src/parsers/stack.js';
 import { builtinRulesDir } from '../../src/paths.js';
-import { loadSignatureCatalog } from '../../src/signatures/catalog.js';
+import { compileSchema } from '../../src/schemas.js';
+import { compileSignature, loadSignatureCatalog } from '../../src/signatures/catalog.js';
 
 const catalog = loadSignatureCatalog([join(builtinRulesDir, 'signatures')]);
 
@@ -173,5 +174,30 @@ describe('stack signatures', () => {
   it('every signature has a case here', () => {
     const covered = new Set(cases.map((c) => c.want));
     for (const s of catalog.signatures) assert.ok(covered.has(s.id), `${s.id} has no test case`);
+  });
+});
+
+describe('frames with offsets', () => {
+  const reader = `[<0>] __access_remote_vm+0x4d/0x3b0
+[<0>] proc_pid_cmdline_read+0x19c/0x4b0
+`;
+  const holder = `[<0>] __access_remote_vm+0xd9/0x3b0
+[<0>] mem_rw+0x1c4/0x2d0
+`;
+  const signature = compileSignature(
+    { id: 'site-remote-lock-wait', wait_class: 'mmap_lock_read', title: 't', description: 'd', top: ['__access_remote_vm+0x4d'] },
+    'site.yaml',
+  );
+
+  it('name+0xOFFSET matches that place in the function only', () => {
+    assert.ok(signature.match(parseStack(reader, '/proc/1/stack')));
+    assert.equal(signature.match(parseStack(holder, '/proc/1/stack')), null);
+  });
+
+  it('the schema accepts name+0xOFFSET and rejects other suffixes', () => {
+    const validate = compileSchema('signature.schema.json');
+    const spec = (frame: string) => ({ id: 'x', wait_class: 'other', title: 't', description: 'd', top: [frame] });
+    assert.ok(validate(spec('__access_remote_vm+0x4d')));
+    assert.equal(validate(spec('__access_remote_vm+77')), false);
   });
 });
