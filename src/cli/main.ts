@@ -138,7 +138,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--json', 'print JSON')
     .action((opts: { rules?: string[]; json?: boolean }) => {
       const base = ruleBase(opts.rules);
-      const rows = base.rules.map((r) => ({ id: r.id, severity: r.severity, for_each: r.for_each ?? 'host', origin: r.origin, file: r.file }));
+      const rows = base.rules.map((r) => ({
+        id: r.id,
+        severity: r.severity,
+        for_each: r.for_each ?? 'host',
+        origin: r.overriddenBy.length > 0 ? `${r.origin}, overridden` : r.origin,
+        file: [r.file, ...r.overriddenBy].join(' + '),
+      }));
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
