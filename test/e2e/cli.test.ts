@@ -88,6 +88,13 @@ describe('the installed command', () => {
     assert.equal(r.stderr, '');
   });
 
+  it('a reader that closes the pipe early ends procdx quietly', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(repoRoot, 'bin', 'procdx.js')}" rules list | head -1`], { encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^id +severity/);
+    assert.equal(r.stderr, '');
+  });
+
   it('facts --json is valid JSON on stdout', () => {
     const out = execFileSync(process.execPath, [join(repoRoot, 'bin', 'procdx.js'), 'facts', '--json'], { encoding: 'utf8' });
     const json = JSON.parse(out) as { facts: Record<string, unknown> };
