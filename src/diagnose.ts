@@ -13,14 +13,21 @@ import { VERSION } from './version.js';
 export interface RuleBase {
   rules: Rule[];
   catalog: SignatureCatalog;
+  /** The rule sets they came from, in precedence order (what a run record keeps). */
+  sources: RuleSetSource[];
 }
 
 /** Rules and stack signatures from every rule set: built-in, /etc/procdx/rules.d, each --rules DIR. */
 export function loadRuleBase(ruleDirs: string[], siteDir?: string): RuleBase {
-  const sources: RuleSetSource[] = ruleSetSources(ruleDirs, siteDir);
+  return loadRuleBaseFrom(ruleSetSources(ruleDirs, siteDir));
+}
+
+/** Rules and signatures from given rule sets (a replay rebuilds the sets a stored run used). */
+export function loadRuleBaseFrom(sources: RuleSetSource[]): RuleBase {
   return {
     catalog: loadSignatureCatalog(sources.map((s) => join(s.dir, 'signatures'))),
     rules: loadRules(sources),
+    sources,
   };
 }
 

@@ -24,9 +24,19 @@ export class RuleLoadError extends Error {
 export interface RuleSetSource {
   dir: string;
   origin: string;
+  /** Shown instead of `dir` in file names (a replay loads a stored set from a temporary copy). */
+  displayDir?: string;
 }
 
 /** The rule sets in precedence order: built-in, then /etc/procdx/rules.d if present, then each --rules DIR. */
+/**
+ * The name a set's files are shown under in findings and errors: `rules/...` for the built-in
+ * set, the directory as given for the others, or what a replayed run's set was called.
+ */
+export function displayDir(source: RuleSetSource): string {
+  return source.displayDir ?? (source.origin === 'builtin' ? relative(packageRoot, builtinRulesDir) : source.dir);
+}
+
 export function ruleSetSources(extraDirs: string[], siteDir = '/etc/procdx/rules.d'): RuleSetSource[] {
   const sources: RuleSetSource[] = [{ dir: builtinRulesDir, origin: 'builtin' }];
   if (isDir(siteDir)) sources.push({ dir: siteDir, origin: siteDir });
@@ -71,7 +81,7 @@ export function loadRules(sources: RuleSetSource[]): Rule[] {
   for (const source of sources) {
     const seen = new Map<string, RuleFile>();
     for (const path of ruleFiles(source.dir, report)) {
-      const file = source.origin === 'builtin' ? relative(packageRoot, path) : path;
+      const file = join(displayDir(source), relative(source.dir, path));
       report.register(file);
       const read = readYamlFile(path, file);
       if (!read.ok) {

@@ -51,6 +51,24 @@ export interface CaptureInfo {
  * (written beside and renamed).
  */
 export async function writeSnapshotArchive(snapshot: Snapshot, info: CaptureInfo, file: string): Promise<SnapshotManifest> {
+  const { bytes, manifest } = await packSnapshotArchive(snapshot, info);
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, bytes, { mode: 0o600 });
+    renameSync(temp, file);
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // nothing was written
+    }
+    throw err;
+  }
+  return manifest;
+}
+
+/** The archive's bytes, for a file or for the history store. */
+export async function packSnapshotArchive(snapshot: Snapshot, info: CaptureInfo): Promise<{ bytes: Buffer; manifest: SnapshotManifest }> {
   const pack = tar.pack();
   const manifest: SnapshotManifest = {
     format: SNAPSHOT_FORMAT,
@@ -97,19 +115,7 @@ export async function writeSnapshotArchive(snapshot: Snapshot, info: CaptureInfo
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, gzipSync(Buffer.concat(chunks)), { mode: 0o600 });
-    renameSync(temp, file);
-  } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing was written
-    }
-    throw err;
-  }
-  return manifest;
+  return { bytes: gzipSync(Buffer.concat(chunks)), manifest };
 }
 
 /**
@@ -124,6 +130,11 @@ export async function readSnapshotArchive(file: string): Promise<{ snapshot: Sna
   } catch (err) {
     throw new SnapshotArchiveError(file, `cannot read: ${(err as Error).message}`);
   }
+  return unpackSnapshotArchive(packed, file);
+}
+
+/** A snapshot from archive bytes (a file's, or a stored run's); `name` is what errors call it. */
+export async function unpackSnapshotArchive(packed: Buffer, file: string): Promise<{ snapshot: Snapshot; manifest: SnapshotManifest }> {
   if (packed.length > MAX_ARCHIVE_BYTES) throw new SnapshotArchiveError(file, `${packed.length} bytes is too large for a procdx snapshot`);
   let raw: Buffer;
   try {
