@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { loadRuleBaseFrom, type Diagnosis, type RuleBase } from '../diagnose.js';
+import { factsToJson } from '../facts/serialize.js';
+import { formatJson } from '../report/json.js';
+import { exitCodeFor } from '../report/report.js';
+import { formatText } from '../report/text.js';
+import type { RuleSetSource } from '../rules/load.js';
+import { packSnapshotArchive } from '../snapshot/archive.js';
+import { VERSION } from '../version.js';
+import type { RunInput } from './store.js';
+
+/**
+ * One run as the history keeps it: the snapshot (the capture archive, command lines redacted),
+ * the facts, the report as JSON and as text, and every rule and signature file of every rule set
+ * with a sha256 each, so that a replay years later runs the same rules on the same data.
+ */
+export async function runRecord(d: Diagnosis, base: RuleBase, command: string[], time: string): Promise<RunInput> {
+  const host = d.report.host;
+  const { bytes } = await packSnapshotArchive(d.snapshot, {
+    procdx: VERSION,
+    capturedAt: time,
+    hostname: host.hostname,
+    kernel: host.kernel,
+    includeCmdline: false,
+  });
+  const rules = ruleFiles(base.sources);
+  return {
+    time,
+    host: host.hostname,
+    kernel: host.kernel,
+    procdxVersion: VERSION,
+    command,
+    snapshot: bytes,
+    facts: JSON.stringify(factsToJson(d.facts)),
+    report: formatJson(d.report),
+    reportText: formatText(d.report, { width: 80, color: false }),
+    rules,
+    ruleSetDigest: sha256(rules.map((r) => `${r.id} ${r.digest}\n`).join('')),
+    timings: { collectMs: Math.round(d.timings.collectMs), factsMs: Math.round(d.timings.factsMs), rulesMs: Math.round(d.timings.rulesMs) },
+    exitCode: exitCodeFor(d.report),
+    severities: { critical: d.report.summary.critical, warning: d.report.summary.warning, info: d.report.summary.info },
+    firedRules: [...new Set(d.report.findings.map((f) => f.rule))].sort(),
+  };
+}
+
+/**
+ * Every YAML file of every rule set (rules, overrides and signatures; not rule tests), named
+ * `SET:PATH` with SET the set's place in the precedence order: enough to rebuild the sets.
+ */
+export function ruleFiles(sources: RuleSetSource[]): RunInput['rules'] {
+  return sources.flatMap((source, index) =>
+    yamlFiles(source.dir).map((file) => {
+      const text = readFileSync(file, 'utf8');
+      const path = relative(source.dir, file);
+      return { id: `${index}:${path}`, origin: source.origin, file: path, source: text, digest: sha256(text) };
+    }),
+  );
+}
+
+/**
+ * The rule sets a stored run used, written back to a temporary directory and loaded: the stored
+ * rules, not today's. `dispose` removes the directory.
+ */
+export function storedRuleBase(rules: RunInput['rules']): { base: RuleBase; dispose: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'procdx-replay-'));
+  try {
+    const sets = new Map<number, RuleSetSource>();
+    for (const rule of rules) {
+      const index = Number(rule.id.slice(0, rule.id.indexOf(':')));
+      const dir = join(root, String(index));
+      if (!sets.has(index)) sets.set(index, { dir, origin: rule.origin, displayDir: rule.origin === 'builtin' ? undefined : rule.origin });
+      mkdirSync(dirname(join(dir, rule.file)), { recursive: true });
+      writeFileSync(join(dir, rule.file), rule.source);
+    }
+    // Each set shows its files under its original name, so findings name the same rule files.
+    const sources = [...sets].sort(([a], [b]) => a - b).map(([, s]) => s);
+    const base = loadRuleBaseFrom(sources);
+    return { base, dispose: () => rmSync(root, { recursive: true, force: true }) };
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) {
+        if (depth < 3) walk(path, depth + 1);
+      } else if (/\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name)) {
+        out.push(path);
+      }
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
