@@ -4,6 +4,8 @@ import { diagnoseSnapshot, diagnoseSource, loadRuleBase, type Diagnosis, type Ru
 import { factsToJson } from '../facts/serialize.js';
 import { exitCodeFor, EXIT, type Report } from '../report/report.js';
 import { formatJson } from '../report/json.js';
+import { addHistoryCommands, recordRun, storePath } from '../history/cli.js';
+import { HistoryError } from '../history/store.js';
 import { ExplainError, formatExplain, type ExplainOptions } from '../report/explain.js';
 import { formatRule } from '../report/rule-show.js';
 import { formatText } from '../report/text.js';
@@ -66,16 +68,22 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addOption(snapshotFile())
     .addOption(deadline())
     .addOption(verbose())
+    .option('--store <path>', 'record the run in this history database (default: /var/lib/procdx/history.db as root, ~/.local/state/procdx/history.db otherwise; PROCDX_STORE=none turns it off)')
+    .option('--no-store', 'do not record the run')
     .addHelpText('after', '\nExit codes: 0 nothing above info, 1 warning, 2 critical, 3 could not run.')
-    .action(async (opts: CollectFlags & { rules?: string[]; format: 'text' | 'json' }) => {
+    .action(async (opts: CollectFlags & { rules?: string[]; format: 'text' | 'json'; store?: string | false }) => {
       const base = ruleBase(opts.rules);
-      const { report } = await diagnosis(opts, base, io);
+      const started = new Date().toISOString();
+      const result = await diagnosis(opts, base, io);
+      const { report } = result;
       io.stdout.write(
         opts.format === 'json'
           ? formatJson(report)
           : formatText(report, { width: io.stdout.isTTY ? (io.stdout.columns ?? 80) : 80, color: useColor(io) }),
       );
       exitCode = exitCodeFor(report);
+      const store = storePath(opts.store, io.env);
+      if (store !== null) await recordRun(store, result, base, ['procdx', ...argv.slice(2)], started, io);
     });
 
   program
@@ -174,6 +182,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       exitCode = ruleValidateCommand(paths, opts.rules ?? [], ruleBase, io);
     });
 
+  addHistoryCommands(program, io, (code) => (exitCode = code));
+
   rules
     .command('show')
     .description('show one effective rule: where it came from, what it tests, what it says and advises')
@@ -213,7 +223,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stderr.write(`procdx: the rules could not be loaded; nothing was run. Fix these and try again:\n${err.errors.map((e) => `  ${e}`).join('\n')}\n`);
       return EXIT.couldNotRun;
     }
-    if (err instanceof UsageError || err instanceof SnapshotArchiveError || err instanceof ExplainError) {
+    if (err instanceof UsageError || err instanceof SnapshotArchiveError || err instanceof ExplainError || err instanceof HistoryError) {
       io.stderr.write(`procdx: ${err.message}\n`);
       return EXIT.couldNotRun;
     }

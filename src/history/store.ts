@@ -178,7 +178,7 @@ export class HistoryStore {
     const busyTimeoutMs = options?.busyTimeoutMs ?? 5000;
     const dir = dirname(path);
     try {
-      if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!existsSync(dir)) makeDirs(dir);
       // Create the file ourselves so that it is 0600 from the start; SQLite gives -wal and -shm the
       // same mode as the database file.
       try {
@@ -262,8 +262,11 @@ export class HistoryStore {
   }
 
   private headDigest(): string {
-    const row = this.db.prepare('SELECT digest FROM (SELECT seq, digest FROM runs UNION ALL SELECT seq, digest FROM prunes) ORDER BY seq DESC LIMIT 1').get() as { digest: string } | undefined;
-    return row?.digest ?? GENESIS_DIGEST;
+    // Two lookups by primary key (a UNION ordered by seq would scan every row on every append).
+    const run = this.db.prepare('SELECT seq, digest FROM runs ORDER BY seq DESC LIMIT 1').get() as { seq: number; digest: string } | undefined;
+    const prune = this.db.prepare('SELECT seq, digest FROM prunes ORDER BY seq DESC LIMIT 1').get() as { seq: number; digest: string } | undefined;
+    const head = !run ? prune : !prune ? run : run.seq > prune.seq ? run : prune;
+    return head?.digest ?? GENESIS_DIGEST;
   }
 
   private nextSeq(): number {
@@ -551,4 +554,18 @@ function translate(e: unknown, path: string, busyTimeoutMs: number, what: string
   if (code.startsWith('SQLITE_IOERR')) return new HistoryError(`cannot ${what} the history store ${path}: I/O error (${e.message})`);
   if (code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) return new HistoryError(`cannot ${what} the history store ${path}: permission denied`);
   return new HistoryError(`cannot ${what} the history store ${path}: ${e.message} (${code})`);
+}
+
+/**
+ * mkdir -p with mode 0700, one component at a time: Node 20's mkdirSync(..., { recursive: true })
+ * never returns for a path under /proc, and procdx must not hang on a mistyped --store.
+ */
+function makeDirs(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) makeDirs(parent);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
 }

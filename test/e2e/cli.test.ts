@@ -67,7 +67,7 @@ describe('progress on stderr', () => {
   const tree = join(repoRoot, 'test', 'fixtures', 'conformance', 'procfs-fixtures', 'proc');
 
   it('on a terminal: a line redrawn in place, cleared before the report', async () => {
-    const r = await runCli(['diagnose', '--proc-root', tree], {}, { stderr: true });
+    const r = await runCli(['diagnose', '--proc-root', tree, '--no-store'], {}, { stderr: true });
     assert.match(r.stderr, /^\rprocdx: \d+ tasks read/);
     assert.ok(r.stderr.endsWith('\r\u001b[K'), JSON.stringify(r.stderr.slice(-20)));
   });
@@ -81,7 +81,7 @@ describe('progress on stderr', () => {
 
 describe('the installed command', () => {
   it('bin/procdx.js runs diagnose on this host as a separate process, with no colour when not a TTY', () => {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'procdx.js'), 'diagnose'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'procdx.js'), 'diagnose'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', PROCDX_STORE: 'none' } });
     assert.ok([0, 1, 2].includes(r.status ?? -1), `exit ${r.status}: ${r.stderr}`);
     assert.match(r.stdout, /^procdx \d+\.\d+\.\d+ - \/proc/);
     assert.ok(!r.stdout.includes("\u001b["), "no ANSI escapes");

@@ -8,7 +8,8 @@ export interface CliResult {
 }
 
 /** Runs the CLI in-process, as `procdx ARGS...`, capturing stdout and stderr (not TTYs unless `tty` says so). */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, tty: { stderr?: boolean } = {}): Promise<CliResult> {
+/** Tests do not record their runs in the machine's history unless they give PROCDX_STORE. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = { PROCDX_STORE: 'none' }, tty: { stderr?: boolean } = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>

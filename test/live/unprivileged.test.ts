@@ -27,7 +27,7 @@ describe('run as an unprivileged user on the live host', { skip: unavailable() ?
   it('stacks are reported unreadable and the rules that need them say not evaluated', () => {
     const run = spawnSync(
       'setpriv',
-      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, join(repoRoot, 'bin', 'procdx.js'), 'diagnose', '--format', 'json'],
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, join(repoRoot, 'bin', 'procdx.js'), 'diagnose', '--format', 'json', '--no-store'],
       { encoding: 'utf8', cwd: '/tmp', timeout: 30_000, killSignal: 'SIGKILL' },
     );
     assert.ok([0, 1, 2].includes(run.status ?? -1), `exit ${run.status}; stderr: ${run.stderr}`);

@@ -13,7 +13,8 @@ export interface ProcdxRun {
 export function runProcdx(args: string[], killAfterMs: number): Promise<ProcdxRun> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'procdx.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Tests do not record their runs in the machine's history.
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'procdx.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PROCDX_STORE: 'none' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
