@@ -58,6 +58,11 @@ describe('HistoryStore: open', () => {
     assert.equal(HistoryStore.defaultPath({ HOME: '/home/a', XDG_STATE_HOME: 'rel' }, 1000), '/home/a/.local/state/procdx/history.db');
   });
 
+  it('a directory that cannot be created is a clear error (and does not hang: /proc)', () => {
+    assert.throws(() => HistoryStore.open('/proc/procdx-cannot-write-here/sub/history.db'),
+      (e: unknown) => e instanceof HistoryError && /^cannot create the history store \/proc\/procdx-cannot-write-here\/sub\/history\.db: ENOENT/.test(e.message));
+  });
+
   it('a newer schema version is refused with a clear error', (t) => {
     const tmp = tempStore();
     t.after(tmp.remove);
