@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemasDir } from '../paths.js';
+import { closest } from '../suggest.js';
 import { ENTITY_KINDS, type EntityKind } from './fact.js';
 
 interface FactsSchema {
@@ -36,17 +37,7 @@ export class FactCatalog {
 
   /** The closest known name, for "did you mean" in load errors. */
   suggest(name: string, forEach?: EntityKind): string | undefined {
-    const candidates = [...this.names, ...(forEach ? this.entityNames[forEach] : [])];
-    let best: string | undefined;
-    let bestDistance = Math.max(3, Math.floor(name.length / 4)) + 1;
-    for (const c of candidates) {
-      const d = editDistance(name, c);
-      if (d < bestDistance) {
-        best = c;
-        bestDistance = d;
-      }
-    }
-    return best;
+    return closest(name, [...this.names, ...(forEach ? this.entityNames[forEach] : [])]);
   }
 
   /** Facts of each entity kind, and the prefix they use, for error messages. */
@@ -60,18 +51,4 @@ let cached: FactCatalog | undefined;
 export function factCatalog(): FactCatalog {
   cached ??= new FactCatalog(JSON.parse(readFileSync(join(schemasDir, 'facts.schema.json'), 'utf8')) as FactsSchema);
   return cached;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = current;
-    }
-  }
-  return row[b.length]!;
 }

@@ -1,5 +1,5 @@
 import type { FactScalar, FactValue } from '../facts/fact.js';
-import { closest } from './yaml-file.js';
+import { closest } from '../suggest.js';
 import { isLeaf, type Condition, type ConditionSpec, type Leaf, type LeafSpec, type Operator, type Params } from './rule.js';
 
 /** Every fact a condition tree reads, including facts used as thresholds. */

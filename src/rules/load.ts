@@ -6,7 +6,8 @@ import { builtinRulesDir, packageRoot } from '../paths.js';
 import { resolveParams } from './conditions.js';
 import { isOverride, OVERRIDABLE, type Rule, type RuleFileSpec, type RuleOverrideSpec, type RuleSpec } from './rule.js';
 import { parseTemplate, templateFacts, templateParams } from './template.js';
-import { closest, compileFileSchema, displayPath, readYamlFile, schemaProblems, type PositionMap, type Problem } from './yaml-file.js';
+import { closest } from '../suggest.js';
+import { compileFileSchema, displayPath, readYamlFile, schemaProblems, type PositionMap, type Problem } from './yaml-file.js';
 
 /** Built-in rules and signatures live under rules/; signatures/ and rule tests (*.test.yaml) are not rules. */
 const SIGNATURES_DIR = 'signatures';

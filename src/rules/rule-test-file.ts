@@ -6,7 +6,8 @@ import { ENTITY_KINDS, known, unknown, type EntityKind, type Fact, type FactMap,
 import { schemasDir } from '../paths.js';
 import type { SignatureCatalog } from '../signatures/catalog.js';
 import type { Rule, Severity } from './rule.js';
-import { closest, compileFileSchema, jsonPointer, readYamlFile, schemaProblems as ruleSchemaProblems, type PositionMap, type Position } from './yaml-file.js';
+import { closest } from '../suggest.js';
+import { compileFileSchema, jsonPointer, readYamlFile, schemaProblems as ruleSchemaProblems, type PositionMap, type Position } from './yaml-file.js';
 
 /**
  * Rule test files (schemas/rule-test.schema.json): reading one, checking it against the schema, the
