@@ -282,7 +282,7 @@ function factsInput(
     }
     const signature = /^tasks\.signature\.(.+)$/.exec(name)?.[1];
     if (signature !== undefined && !ctx.signatures.byId(signature)) {
-      ctx.report(at, `no stack signature '${signature}' is loaded (known: ${ctx.signatures.signatures.map((s) => s.id).join(', ')})`);
+      ctx.report(at, `no stack signature '${signature}' is loaded (known: ${ctx.signatures.signatures.map((s) => s.id).sort().join(', ')})`);
       continue;
     }
     const fact = toFact(name, value, at, spec);

@@ -34,7 +34,8 @@ export class SignatureCatalogError extends Error {
 }
 
 /**
- * The stack signatures, tried in id order; the first that matches classifies the stack.
+ * The stack signatures, most specific first (more `below` sets, then by id); the first that
+ * matches classifies the stack, so a page wait under compaction is compaction, not plain I/O.
  * Matching is a compiled closure over sets of names (no regular expressions, no eval).
  */
 export class SignatureCatalog {
@@ -141,5 +142,5 @@ export function loadSignatureCatalog(dirs: string[]): SignatureCatalog {
     }
   }
   if (errors.length > 0) throw new SignatureCatalogError(errors);
-  return new SignatureCatalog([...byId.values()].sort((a, b) => a.id.localeCompare(b.id)));
+  return new SignatureCatalog([...byId.values()].sort((a, b) => (b.below?.length ?? 0) - (a.below?.length ?? 0) || a.id.localeCompare(b.id)));
 }

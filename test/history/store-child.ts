@@ -10,7 +10,8 @@ if (!path) throw new Error('usage: store-child PATH COUNT SNAPSHOT_BYTES TAG');
 const count = Number(countArg ?? 1);
 const bytes = Number(bytesArg ?? 512);
 if (startAt) while (Date.now() < Number(startAt)) { /* wait for the others */ }
-const store = HistoryStore.open(path);
+// Four writers contend on a two-core machine: this test is about losing nothing, not the 5 s default.
+const store = HistoryStore.open(path, { busyTimeoutMs: 30_000 });
 for (let i = 0; count === 0 || i < count; i++) {
   const { id } = store.append(makeRun({ time: new Date().toISOString(), host: `${tag}`, reportText: `${tag} ${i}\n`, snapshot: randomBytes(bytes) }));
   process.stdout.write(`appended ${i} ${id}\n`);

@@ -152,6 +152,168 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
 `,
     want: 'block-io-wait',
   },
+  {
+    name: '6.18 frozen spinner (observed in the lab, freezer-d)',
+    stack: `[<0>] __refrigerator+0xac/0xd0
+[<0>] get_signal+0x604/0x8a0
+[<0>] arch_do_signal_or_restart+0x71/0x2a0
+[<0>] irqentry_exit_to_user_mode+0x13d/0x1b0
+`,
+    want: 'cgroup-frozen',
+  },
+  {
+    name: '2.6 frozen task in refrigerator',
+    stack: `[<ffffffff810a1d3d>] refrigerator+0x8d/0xe0
+[<ffffffff8108c5e5>] get_signal_to_deliver+0x3b5/0x420
+[<ffffffff8100a325>] do_signal+0x75/0x800
+[<ffffffffffffffff>] 0xffffffffffffffff
+`,
+    want: 'cgroup-frozen',
+  },
+  {
+    name: '6.18 O_DIRECT FUSE reader (observed in the lab, fuse-read-d)',
+    stack: `[<0>] request_wait_answer+0x16a/0x290
+[<0>] __fuse_simple_request+0x120/0x330
+[<0>] fuse_direct_io+0x674/0xa60
+[<0>] fuse_direct_IO+0x2bc/0x440
+[<0>] generic_file_read_iter+0x8d/0x160
+[<0>] vfs_read+0x2a4/0x3d0
+`,
+    want: 'fuse-request-wait',
+  },
+  {
+    name: '4.x hung-task report of a FUSE request',
+    stack: ` __schedule+0x2a8/0x880
+ schedule+0x36/0x80
+ request_wait_answer+0xa9/0x220 [fuse]
+ __fuse_request_send+0x8d/0xb0 [fuse]
+ fuse_simple_request+0xcf/0x1a0 [fuse]
+`,
+    want: 'fuse-request-wait',
+  },
+  {
+    name: '5.x NFS read waiting for the server',
+    stack: `[<0>] rpc_wait_bit_killable+0x1e/0xa0 [sunrpc]
+[<0>] __rpc_execute+0x13a/0x430 [sunrpc]
+[<0>] rpc_run_task+0x15c/0x180 [sunrpc]
+[<0>] nfs4_call_sync_sequence+0x6a/0xa0 [nfsv4]
+`,
+    want: 'nfs-rpc-wait',
+  },
+  {
+    name: '2.6 NFS page wait',
+    stack: `[<ffffffffa0357bcd>] nfs_wait_bit_killable+0x3d/0x90 [nfs]
+[<ffffffff814ee64f>] __wait_on_bit+0x5f/0x90
+[<ffffffffa036553c>] nfs_wait_on_request+0x2c/0x40 [nfs]
+[<ffffffffffffffff>] 0xffffffffffffffff
+`,
+    want: 'nfs-rpc-wait',
+  },
+  {
+    name: '6.x fsync waiting for the ext4 journal',
+    stack: `[<0>] jbd2_log_wait_commit+0xa5/0x110
+[<0>] ext4_sync_file+0x1c6/0x380
+[<0>] __x64_sys_fsync+0x3b/0x70
+`,
+    want: 'jbd2-journal-wait',
+  },
+  {
+    name: '2.6 jbd2 commit thread waiting for its buffers is block I/O, like any buffer wait',
+    stack: `[<ffffffff811a6a4e>] sync_buffer+0x3e/0x50
+[<ffffffff814ee64f>] __wait_on_bit+0x5f/0x90
+[<ffffffff811a6e36>] __wait_on_buffer+0x26/0x30
+[<ffffffffa00a2b7a>] jbd2_journal_commit_transaction+0x11ba/0x1500 [jbd2]
+[<ffffffffffffffff>] 0xffffffffffffffff
+`,
+    want: 'block-io-wait',
+  },
+  {
+    name: '5.x XFS transaction waiting for log space',
+    stack: `[<0>] xlog_grant_head_wait+0xb9/0x210 [xfs]
+[<0>] xlog_grant_head_check+0xf1/0x110 [xfs]
+[<0>] xfs_log_reserve+0xc3/0x1d0 [xfs]
+[<0>] xfs_trans_reserve+0x16e/0x1f0 [xfs]
+`,
+    want: 'xfs-log-wait',
+  },
+  {
+    name: 'hung-task report of a mutex waiter',
+    stack: ` __schedule+0x3dc/0xf60
+ schedule+0x23/0xa0
+ schedule_preempt_disabled+0x15/0x30
+ __mutex_lock.constprop.0+0x3d5/0x740
+ do_truncate+0x7a/0xd0
+`,
+    want: 'mutex-wait',
+  },
+  {
+    name: '2.6 rwsem waiter that is not an mmap lock (an XFS inode lock)',
+    stack: `[<ffffffff81264a43>] call_rwsem_down_write_failed+0x13/0x20
+[<ffffffffa02a1c5d>] xfs_ilock+0x9d/0xf0 [xfs]
+[<ffffffffa02c20f5>] xfs_file_aio_write+0x145/0x270 [xfs]
+[<ffffffffffffffff>] 0xffffffffffffffff
+`,
+    want: 'rwsem-other-wait',
+  },
+  {
+    name: '6.x writer throttled by dirty-page balancing (the I/O storm tree)',
+    stack: `[<0>] balance_dirty_pages+0x2f4/0xe60
+[<0>] balance_dirty_pages_ratelimited_flags+0x2d8/0x3c0
+[<0>] generic_perform_write+0x14d/0x270
+`,
+    want: 'dirty-page-throttle',
+  },
+  {
+    name: '5.x direct reclaim waiting for writeback of a page it wants to free',
+    stack: `[<0>] wait_on_page_writeback+0x4a/0x60
+[<0>] shrink_page_list+0x9e8/0xdd0
+[<0>] shrink_inactive_list+0x1a5/0x460
+[<0>] shrink_node+0x1d7/0x640
+[<0>] do_try_to_free_pages+0xc7/0x370
+[<0>] try_to_free_pages+0xee/0x1c0
+[<0>] __alloc_pages_slowpath+0x3ec/0xdc0
+`,
+    want: 'direct-reclaim-wait',
+  },
+  {
+    name: '6.x direct reclaim throttled',
+    stack: `[<0>] reclaim_throttle+0x1b3/0x2b0
+[<0>] do_try_to_free_pages+0x27c/0x310
+[<0>] try_to_free_pages+0xb7/0x1b0
+`,
+    want: 'direct-reclaim-wait',
+  },
+  {
+    name: '2.6 compaction waiting on a locked page (not plain I/O)',
+    stack: `[<ffffffff8110c07d>] sync_page+0x3d/0x50
+[<ffffffff814fe0ff>] __wait_on_bit_lock+0x5f/0xc0
+[<ffffffff8110c017>] __lock_page+0x67/0x70
+[<ffffffff8116bb5e>] migrate_pages+0x52e/0x5a0
+[<ffffffff8116115c>] compact_zone+0x36c/0x6d0
+[<ffffffff811615f9>] compact_zone_order+0xa9/0xf0
+[<ffffffff81161741>] try_to_compact_pages+0x101/0x130
+[<ffffffffffffffff>] 0xffffffffffffffff
+`,
+    want: 'compaction-wait',
+    decidedBy: ['sync_page', '__wait_on_bit_lock', '__lock_page', 'compact_zone'],
+  },
+  {
+    name: '4.x write to a frozen file system',
+    stack: `[<0>] __sb_start_write+0x9c/0x130
+[<0>] vfs_write+0x15c/0x1b0
+[<0>] ksys_write+0x57/0xd0
+`,
+    want: 'fs-freeze-wait',
+  },
+  {
+    name: '6.x write to a frozen file system (percpu rwsem hidden or shown)',
+    stack: ` percpu_rwsem_wait+0xb5/0x150
+ __percpu_down_read+0x57/0x80
+ mnt_want_write+0x99/0xb0
+ do_renameat2+0x1e0/0x5b0
+`,
+    want: 'fs-freeze-wait',
+  },
   { name: 'an empty stack (kernel threads, exited tasks)', stack: '', want: null },
   {
     name: 'a sleeping task in poll',
