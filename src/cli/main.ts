@@ -12,6 +12,7 @@ import { formatText } from '../report/text.js';
 import { RuleLoadError, ruleSetSources } from '../rules/load.js';
 import { ruleTestCommand, ruleValidateCommand } from '../rules/rule-test-command.js';
 import { SignatureCatalogError } from '../signatures/catalog.js';
+import { classifyPasted, formatClassified } from '../signatures/classify-command.js';
 import { readSnapshotArchive, SnapshotArchiveError, writeSnapshotArchive } from '../snapshot/archive.js';
 import { collect, DEFAULT_COLLECT, type CollectOptions } from '../snapshot/collect.js';
 import { DirSource } from '../snapshot/dir-source.js';
@@ -183,6 +184,26 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     });
 
   addHistoryCommands(program, io, (code) => (exitCode = code));
+
+  program
+    .command('stack')
+    .description('work with kernel stacks')
+    .command('classify')
+    .description('name the wait of each stack in /proc/PID/stack form or in kernel hung-task reports (paste a trace from a ticket)')
+    .argument('[file]', 'a file of stacks, or - for stdin', '-')
+    .addOption(rulesDirs())
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { rules?: string[]; json?: boolean }) => {
+      const base = ruleBase(opts.rules);
+      let text: string;
+      try {
+        text = file === '-' ? await readAll(process.stdin) : readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
+      }
+      const stacks = classifyPasted(text, base.catalog);
+      io.stdout.write(opts.json ? `${JSON.stringify(stacks, null, 2)}\n` : formatClassified(stacks));
+    });
 
   rules
     .command('show')

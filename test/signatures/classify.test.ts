@@ -85,7 +85,7 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
     want: 'mmap-lock-writer',
   },
   {
-    name: '6.18 lock holder inside a fault under __access_remote_vm is not a waiter',
+    name: '6.18 lock holder inside a fault under __access_remote_vm waits for I/O, not for the lock',
     stack: `[<0>] filemap_fault+0xac0/0x1700
 [<0>] __do_fault+0x34/0xd0
 [<0>] do_fault+0x319/0x570
@@ -97,10 +97,10 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
 [<0>] mem_rw+0x1c4/0x2d0
 [<0>] vfs_read+0xbb/0x3d0
 `,
-    want: null,
+    want: 'block-io-wait',
   },
   {
-    name: 'hung-task report of the holder: scheduler frames and io_schedule shown',
+    name: 'hung-task report of the holder: scheduler frames shown, still an I/O wait',
     stack: ` __schedule+0x3dc/0xf60
  schedule+0x23/0xa0
  io_schedule+0x3f/0x60
@@ -108,7 +108,7 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
  __do_fault+0x34/0xd0
  __access_remote_vm+0xd9/0x3b0
 `,
-    want: null,
+    want: 'block-io-wait',
   },
   {
     name: 'hung-task report of a 6.x reader, rwsem slow path visible, unreliable frames ignored',
