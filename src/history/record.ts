@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { loadRuleBaseFrom, type Diagnosis, type RuleBase } from '../diagnose.js';
@@ -7,6 +7,7 @@ import { factsToJson } from '../facts/serialize.js';
 import { formatJson } from '../report/json.js';
 import { exitCodeFor } from '../report/report.js';
 import { formatText } from '../report/text.js';
+import { filesUnder } from '../rules/files-under.js';
 import type { RuleSetSource } from '../rules/load.js';
 import { packSnapshotArchive } from '../snapshot/archive.js';
 import { VERSION } from '../version.js';
@@ -66,7 +67,7 @@ function storedFacts(d: Diagnosis): Record<string, unknown> {
  */
 export function ruleFiles(sources: RuleSetSource[]): RunInput['rules'] {
   return sources.flatMap((source, index) =>
-    yamlFiles(source.dir).map((file) => {
+    filesUnder(source.dir, (name) => /\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name), { regularOnly: true }).map((file) => {
       const text = readFileSync(file, 'utf8');
       const path = relative(source.dir, file);
       return { id: `${index}:${path}`, origin: source.origin, file: path, source: text, digest: sha256(text) };
@@ -97,28 +98,6 @@ export function storedRuleBase(rules: RunInput['rules']): { base: RuleBase; disp
     rmSync(root, { recursive: true, force: true });
     throw err;
   }
-}
-
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, depth: number): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d).sort();
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) {
-        if (depth < 3) walk(path, depth + 1);
-      } else if (/\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name)) {
-        out.push(path);
-      }
-    }
-  };
-  walk(dir, 0);
-  return out;
 }
 
 function sha256(text: string): string {

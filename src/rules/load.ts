@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { factCatalog } from '../facts/catalog.js';
 import { ENTITY_KINDS, type EntityKind } from '../facts/fact.js';
@@ -7,6 +7,7 @@ import { resolveParams } from './conditions.js';
 import { isOverride, OVERRIDABLE, type Rule, type RuleFileSpec, type RuleOverrideSpec, type RuleSpec } from './rule.js';
 import { parseTemplate, templateFacts, templateParams } from './template.js';
 import { closest } from '../suggest.js';
+import { filesUnder } from './files-under.js';
 import { compileFileSchema, displayPath, readYamlFile, schemaProblems, type PositionMap, type Problem } from './yaml-file.js';
 
 /** Built-in rules and signatures live under rules/; signatures/ and rule tests (*.test.yaml) are not rules. */
@@ -354,26 +355,10 @@ class Problems {
 }
 
 function ruleFiles(dir: string, report: Problems): string[] {
-  const files: string[] = [];
-  const walk = (d: string, depth: number): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d).sort();
-    } catch (err) {
-      report.other(`${d}: cannot read rule directory: ${(err as Error).message}`);
-      return;
-    }
-    for (const name of names) {
-      const path = join(d, name);
-      if (isDir(path)) {
-        if (depth === 0 && name === SIGNATURES_DIR) continue;
-        if (depth < 3) walk(path, depth + 1);
-      } else if (/\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name)) {
-        files.push(path);
-      }
-    }
-  };
-  walk(dir, 0);
+  const files = filesUnder(dir, (name) => /\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name), {
+    skipTopDirs: [SIGNATURES_DIR],
+    onUnreadable: (d, err) => report.other(`${d}: cannot read rule directory: ${err.message}`),
+  });
   if (files.length > MAX_RULE_FILES) {
     report.other(`${dir}: ${files.length} rule files is over the limit of ${MAX_RULE_FILES} for one rule set; nothing was read from it`);
     return [];

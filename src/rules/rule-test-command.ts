@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import type { RuleBase } from '../diagnose.js';
 import { builtinRulesDir, packageRoot } from '../paths.js';
 import { SignatureCatalogError } from '../signatures/catalog.js';
+import { filesUnder } from './files-under.js';
 import { loadRules, RuleLoadError, type RuleSetSource } from './load.js';
 import { loadRuleTestFiles, RuleTestLoadError, type RuleTestFile } from './rule-test-file.js';
 import { formatRuleTestResults, totals } from './rule-test-report.js';
@@ -132,23 +133,7 @@ function testFilesAt(paths: string[]): { files: { path: string; shown: string }[
 
 /** Every *.test.yaml under a directory, sorted; built-in ones shown relative to the package. */
 function testFilesUnder(dir: string, builtin: boolean): { path: string; shown: string }[] {
-  const files: { path: string; shown: string }[] = [];
-  const walk = (d: string, depth: number): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d).sort();
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = join(d, name);
-      const kind = kindOf(path);
-      if (kind === 'dir' && depth < 3) walk(path, depth + 1);
-      else if (kind === 'file' && TEST_FILE.test(name)) files.push({ path, shown: builtin ? relative(packageRoot, path) : path });
-    }
-  };
-  walk(dir, 0);
-  return files;
+  return filesUnder(dir, (name) => TEST_FILE.test(name), { regularOnly: true }).map((path) => ({ path, shown: builtin ? relative(packageRoot, path) : path }));
 }
 
 function kindOf(path: string): 'dir' | 'file' | 'missing' | 'other' {
