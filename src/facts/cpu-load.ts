@@ -12,12 +12,25 @@ import { lineRef, parseFile } from './read.js';
 export function cpuLoadFacts(snapshot: Snapshot, facts: FactMap): void {
   const stat = parseFile(snapshot, 'stat', parseStat);
   if (!stat.ok) {
-    for (const name of CPU_FACTS) facts.set(name, unknown(stat.reason));
+    for (const name of [...CPU_FACTS, 'tasks.procsRunning', 'tasks.procsBlocked', 'cpu.runQueuePerCpu']) facts.set(name, unknown(stat.reason));
   } else {
     const cpuLines = stat.value.cpus;
     const cpuSources: SourceRef[] = [{ path: '/proc/stat', excerpt: `${cpuLines.length} cpuN lines` }];
     facts.set('cpu.count', cpuLines.length > 0 ? known(cpuLines.length, cpuSources, 'cpus') : unknown('/proc/stat: no cpuN lines'));
     utilisationFacts(snapshot, stat.value.total, stat.text, facts);
+    const counter = (name: string, key: 'procs_running' | 'procs_blocked', value: number | null): void => {
+      facts.set(name, value === null ? unknown(`/proc/stat has no ${key} line (older kernel)`) : known(value, [lineRef('stat', stat.text, stat.value.lines[key]!)], 'tasks'));
+    };
+    counter('tasks.procsRunning', 'procs_running', stat.value.procsRunning);
+    counter('tasks.procsBlocked', 'procs_blocked', stat.value.procsBlocked);
+    const running = facts.get('tasks.procsRunning')!;
+    const cpus = facts.get('cpu.count')!;
+    facts.set(
+      'cpu.runQueuePerCpu',
+      running.ok && cpus.ok
+        ? known(round(Number(running.value) / Number(cpus.value), 2), [...running.sources, ...cpus.sources], 'tasks per cpu')
+        : unknown(!running.ok ? running.reason : !cpus.ok ? cpus.reason : ''),
+    );
   }
 
   const load = parseFile(snapshot, 'loadavg', parseLoadavg);

@@ -3,6 +3,7 @@ import type { Snapshot } from '../snapshot/snapshot.js';
 import { cpuLoadFacts } from './cpu-load.js';
 import type { FactMap, FactSet } from './fact.js';
 import { kernelFacts } from './kernel.js';
+import { limitFacts } from './limits.js';
 import { memoryFacts } from './memory.js';
 import { buildTaskTable, type TaskTable } from './task-table.js';
 import { Classifier, commandEntities, processEntities, procTargetEntities, taskFacts, threadEntities } from './tasks.js';
@@ -24,6 +25,7 @@ export function computeFacts(snapshot: Snapshot, catalog: SignatureCatalog): Com
   const classifier = new Classifier(catalog);
   taskFacts(table, classifier, catalog, facts);
   vmFacts(snapshot, facts);
+  limitFacts(facts);
   const entities = {
     proc_target: procTargetEntities(table, classifier, facts),
     process: processEntities(table, classifier),

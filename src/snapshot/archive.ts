@@ -24,6 +24,8 @@ export interface SnapshotManifest {
   cmdline: 'redacted' | 'included';
   run: RunRecord;
   statSecond: { intervalMs: number; read: { sha256: string; size: number } | Failed } | null;
+  /** Absent in archives from procdx 0.1.0 before vmstat rates. */
+  vmstatSecond?: { intervalMs: number; read: { sha256: string; size: number } | Failed } | null;
   files: Record<string, { sha256: string; size: number } | Failed>;
   links: Record<string, { target: string } | Failed>;
   dirs: Record<string, { entries: string[] } | Failed>;
@@ -80,6 +82,7 @@ export async function packSnapshotArchive(snapshot: Snapshot, info: CaptureInfo)
     cmdline: info.includeCmdline ? 'included' : 'redacted',
     run: snapshot.run,
     statSecond: null,
+    vmstatSecond: null,
     files: {},
     links: {},
     dirs: {},
@@ -107,6 +110,11 @@ export async function packSnapshotArchive(snapshot: Snapshot, info: CaptureInfo)
     const read = snapshot.statSecond.read;
     manifest.statSecond = { intervalMs: snapshot.statSecond.intervalMs, read: read.ok ? digest(read.text) : failed(read) };
     if (read.ok) entries.push([`${ROOT}/stat.second`, read.text]);
+  }
+  if (snapshot.vmstatSecond) {
+    const read = snapshot.vmstatSecond.read;
+    manifest.vmstatSecond = { intervalMs: snapshot.vmstatSecond.intervalMs, read: read.ok ? digest(read.text) : failed(read) };
+    if (read.ok) entries.push([`${ROOT}/vmstat.second`, read.text]);
   }
 
   const mtime = new Date(info.capturedAt);
@@ -174,6 +182,7 @@ export async function unpackSnapshotArchive(packed: Buffer, file: string): Promi
     links: new Map(),
     dirs: new Map(),
     statSecond: null,
+    vmstatSecond: null,
     run: manifest.run,
   };
   for (const [path, entry] of Object.entries(manifest.files)) snapshot.files.set(path, fileRead(`${ROOT}/proc/${path}`, entry));
@@ -185,6 +194,9 @@ export async function unpackSnapshotArchive(packed: Buffer, file: string): Promi
   }
   if (manifest.statSecond) {
     snapshot.statSecond = { intervalMs: manifest.statSecond.intervalMs, read: fileRead(`${ROOT}/stat.second`, manifest.statSecond.read) };
+  }
+  if (manifest.vmstatSecond) {
+    snapshot.vmstatSecond = { intervalMs: manifest.vmstatSecond.intervalMs, read: fileRead(`${ROOT}/vmstat.second`, manifest.vmstatSecond.read) };
   }
   const extra = [...contents.keys()].filter((name) => !used.has(name));
   if (extra.length > 0) throw new SnapshotArchiveError(file, `${extra[0]} is not in the manifest: the archive was altered`);

@@ -20,12 +20,14 @@ export const GLOBAL_FILES = [
   'sys/kernel/threads-max',
   'sys/kernel/hung_task_timeout_secs',
   'sys/kernel/hung_task_warnings',
+  'sys/kernel/hung_task_panic',
   'sys/kernel/tainted',
   'sys/vm/overcommit_memory',
   'sys/vm/overcommit_ratio',
   'sys/vm/overcommit_kbytes',
   'sys/vm/min_free_kbytes',
   'sys/vm/swappiness',
+  'sys/vm/panic_on_oom',
   'sys/fs/file-nr',
   'sys/fs/file-max',
 ] as const;
@@ -167,10 +169,10 @@ export async function collect(source: ProcSource, options: CollectOptions): Prom
   const elapsed = performance.now() - started;
   const wait = Math.min(options.statIntervalMs - elapsed, deadline - performance.now());
   if (wait > 0) await sleep(wait);
-  snapshot.statSecond = {
-    read: source.readFile('stat'),
-    intervalMs: Math.round(performance.now() - started),
-  };
+  const statRead = source.readFile('stat');
+  const intervalMs = Math.round(performance.now() - started);
+  snapshot.statSecond = { read: statRead, intervalMs };
+  snapshot.vmstatSecond = { read: source.readFile('vmstat'), intervalMs };
   return snapshot;
 }
 

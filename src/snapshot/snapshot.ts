@@ -12,6 +12,8 @@ export interface Snapshot {
   dirs: Map<string, DirRead>;
   /** The second sample of /proc/stat, taken at the end of collection, and its distance from the first. */
   statSecond: { read: FileRead; intervalMs: number } | null;
+  /** The second sample of /proc/vmstat, taken with the second /proc/stat one: reclaim, swap and OOM rates over the interval. */
+  vmstatSecond: { read: FileRead; intervalMs: number } | null;
   /** How the collection went against its deadline. */
   run: RunRecord;
 }
@@ -25,7 +27,7 @@ export interface RunRecord {
 }
 
 export function emptySnapshot(source: string, deadlineMs = 0): Snapshot {
-  return { source, files: new Map(), links: new Map(), dirs: new Map(), statSecond: null, run: { deadlineMs, deadlinePassed: false, pidsNotRead: 0 } };
+  return { source, files: new Map(), links: new Map(), dirs: new Map(), statSecond: null, vmstatSecond: null, run: { deadlineMs, deadlinePassed: false, pidsNotRead: 0 } };
 }
 
 /** A source wrapper that records each read into a snapshot as it happens. */

@@ -44,6 +44,7 @@ describe('snapshot archives', () => {
     assert.equal(JSON.stringify(b.report.findings), JSON.stringify(a.report.findings));
     assert.equal(JSON.stringify(b.report.notEvaluated), JSON.stringify(a.report.notEvaluated));
     assert.deepEqual(replayed.statSecond, live.statSecond);
+    assert.deepEqual(replayed.vmstatSecond, live.vmstatSecond);
     assert.deepEqual([...replayed.dirs.keys()].sort(), [...live.dirs.keys()].sort());
   });
 
