@@ -8,7 +8,7 @@ import type { ProcessInfo, TaskTable, ThreadInfo } from './task-table.js';
 export const STATES = ['R', 'S', 'D', 'Z', 'T', 't', 'I'] as const;
 
 export const WAIT_CLASSES = [
-  'mmap_lock_read', 'mmap_lock_write', 'io_wait_block', 'page_lock', 'nfs', 'fuse', 'jbd2_journal', 'xfs_log', 'mutex',
+  'mmap_lock_read', 'mmap_lock_write', 'io_wait_block', 'page_lock', 'writeback_throttle', 'nfs', 'fuse', 'jbd2_journal', 'xfs_log', 'mutex',
   'rwsem_other', 'memory_reclaim', 'compaction', 'cgroup_freezer', 'vfork', 'fs_freeze', 'other',
 ] as const;
 
@@ -68,6 +68,13 @@ export function taskFacts(table: TaskTable, classifier: Classifier, catalog: Sig
       ? unknown(stackReason, [threadSource])
       : known(list?.length ?? 0, stackSamples(list ?? [], classifier), 'threads');
   for (const cls of [...WAIT_CLASSES, 'unclassified']) facts.set(`tasks.waitClass.${cls}`, classFact(byClass.get(cls)));
+  const breakdown = [...byClass].sort(([a, x], [b, y]) => y.length - x.length || a.localeCompare(b)).map(([cls, list]) => `${cls} ${list.length}`);
+  facts.set(
+    'tasks.dByWaitClass',
+    stackReason && blocked.length === unreadable.length && blocked.length > 0
+      ? unknown(stackReason, [threadSource])
+      : known(breakdown.length > 0 ? breakdown.join(', ') : 'none', [{ path: '/proc/*/task/*/stack', excerpt: `${blocked.length} D threads classified` }]),
+  );
   for (const signature of catalog.signatures) facts.set(`tasks.signature.${signature.id}`, classFact(bySignature.get(signature.id)));
   facts.set(
     'tasks.threads.dStacksUnreadable',

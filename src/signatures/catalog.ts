@@ -34,19 +34,24 @@ export class SignatureCatalogError extends Error {
 }
 
 /**
- * The stack signatures, most specific first (more `below` sets, then by id); the first that
- * matches classifies the stack, so a page wait under compaction is compaction, not plain I/O.
- * Matching is a compiled closure over sets of names (no regular expressions, no eval).
+ * The stack signatures, most specific first (more `below` sets, then by id). The most specific
+ * match classifies the stack: more `below` sets, then more frames decided (a page-lock waiter whose
+ * helper frame folio_wait_bit_common is plain I/O's top frame is a page-lock wait), then id. So a
+ * page wait under compaction is compaction, not plain I/O. Matching is a compiled closure over
+ * sets of names (no regular expressions, no eval).
  */
 export class SignatureCatalog {
   constructor(readonly signatures: Signature[]) {}
 
   classify(frames: StackFrame[]): Classification | null {
+    let best: Classification | null = null;
     for (const signature of this.signatures) {
+      // Sorted by `below` count: once one matched, a signature with fewer sets cannot win.
+      if (best && (signature.below?.length ?? 0) < (best.signature.below?.length ?? 0)) break;
       const decided = signature.match(frames);
-      if (decided) return { signature, frames: decided };
+      if (decided && (!best || decided.length > best.frames.length)) best = { signature, frames: decided };
     }
-    return null;
+    return best;
   }
 
   byId(id: string): Signature | undefined {

@@ -52,7 +52,8 @@ describe('a load-700 storm of D tasks in plain I/O wait', () => {
     assert.deepEqual(ids.filter((id) => id.startsWith('mmap-lock') || id.startsWith('proc-read')), []);
     const pileup = report.findings.find((f) => f.id === 'd-task-pileup@host')!;
     const evidence = (fact: string) => pileup.evidence.find((e) => e.fact === fact)?.value;
-    assert.equal(evidence('tasks.waitClass.mmap_lock_read'), 0);
-    assert.ok(Number(evidence('tasks.waitClass.io_wait_block')) > 300, 'most of the storm waits for block I/O');
+    const byClass = String(evidence('tasks.dByWaitClass'));
+    assert.match(byClass, /^io_wait_block [0-9]{3}, writeback_throttle [0-9]+, jbd2_journal [0-9]+$/, 'most of the storm waits for block I/O; the rest are throttled writers and fsyncs waiting for the journal');
+    assert.doesNotMatch(byClass, /mmap_lock/);
   });
 });

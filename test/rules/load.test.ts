@@ -54,7 +54,7 @@ function loadErrors(files: Record<string, string>): string[] {
   assert.fail('expected the load to fail');
 }
 
-const SIGNATURE_CLASSES = 'mmap_lock_read, mmap_lock_write, io_wait_block, page_lock, nfs, fuse, jbd2_journal, xfs_log, mutex, rwsem_other, memory_reclaim, compaction, cgroup_freezer, vfork, fs_freeze, other';
+const SIGNATURE_CLASSES = 'mmap_lock_read, mmap_lock_write, io_wait_block, page_lock, writeback_throttle, nfs, fuse, jbd2_journal, xfs_log, mutex, rwsem_other, memory_reclaim, compaction, cgroup_freezer, vfork, fs_freeze, other';
 const OPERATORS = 'equal, notEqual, lessThan, lessThanInclusive, greaterThan, greaterThanInclusive, in, notIn, contains, doesNotContain';
 
 /** Bad rule files and the exact errors they give; names are relative to the rule set directory. */
