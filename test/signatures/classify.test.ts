@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { parseStack } from '../../src/parsers/stack.js';
 import { builtinRulesDir } from '../../src/paths.js';
 import { compileSchema } from '../../src/schemas.js';
+import { WAIT_CLASSES } from '../../src/facts/tasks.js';
 import { compileSignature, loadSignatureCatalog } from '../../src/signatures/catalog.js';
 
 const catalog = loadSignatureCatalog([join(builtinRulesDir, 'signatures')]);
@@ -150,7 +151,8 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
 [<ffffffff8110d8d7>] filemap_fault+0x2c7/0x4b0
 [<ffffffffffffffff>] 0xffffffffffffffff
 `,
-    want: 'block-io-wait',
+    want: 'page-lock-wait',
+    decidedBy: ['sync_page', '__wait_on_bit_lock', '__lock_page'],
   },
   {
     name: '6.18 frozen spinner (observed in the lab, freezer-d)',
@@ -218,14 +220,14 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
     want: 'jbd2-journal-wait',
   },
   {
-    name: '2.6 jbd2 commit thread waiting for its buffers is block I/O, like any buffer wait',
+    name: '2.6 jbd2 commit thread waiting for its buffers is a journal wait (the longer match wins over plain buffer I/O)',
     stack: `[<ffffffff811a6a4e>] sync_buffer+0x3e/0x50
 [<ffffffff814ee64f>] __wait_on_bit+0x5f/0x90
 [<ffffffff811a6e36>] __wait_on_buffer+0x26/0x30
 [<ffffffffa00a2b7a>] jbd2_journal_commit_transaction+0x11ba/0x1500 [jbd2]
 [<ffffffffffffffff>] 0xffffffffffffffff
 `,
-    want: 'block-io-wait',
+    want: 'jbd2-journal-wait',
   },
   {
     name: '5.x XFS transaction waiting for log space',
@@ -324,6 +326,14 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
   },
 ];
 
+/** The kernel era a case's name starts with; hung-task reports count as 6.x-era evidence (they show the frames 6.x stacks hide). */
+function eraOf(name: string): string {
+  if (/^(seed )?2\.6/.test(name)) return '2.6';
+  if (/^(4\.|5\.)/.test(name)) return '4.x/5.x';
+  if (/^(6\.|hung-task)/.test(name)) return '6.x';
+  return 'unknown';
+}
+
 describe('stack signatures', () => {
   for (const c of cases) {
     it(c.name, () => {
@@ -332,6 +342,15 @@ describe('stack signatures', () => {
       if (c.decidedBy) assert.deepEqual(got.decidedBy, c.decidedBy);
     });
   }
+
+  it('every wait class is recognised from a 2.6 stack, a 4.x/5.x stack and a 6.x stack or hung-task report', () => {
+    const missing: string[] = [];
+    for (const cls of WAIT_CLASSES) {
+      const eras = new Set(cases.filter((c) => c.want !== null && catalog.byId(c.want)?.wait_class === cls).map((c) => eraOf(c.name)));
+      for (const era of ['2.6', '4.x/5.x', '6.x']) if (!eras.has(era)) missing.push(`${cls} ${era}`);
+    }
+    assert.deepEqual(missing, []);
+  });
 
   it('every signature has a case here', () => {
     const covered = new Set(cases.map((c) => c.want));
