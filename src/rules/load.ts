@@ -267,15 +267,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Every required id must name a rule of some set; one that is disabled is simply not cited. */
+/** Every id in `requires` or `contradicts` must name a rule of some set; one that is disabled is simply not cited. */
 function checkRequires(rules: Rule[], drafts: Map<string, Draft>, broken: Set<string>, report: Problems): void {
   for (const rule of rules) {
     const draft = drafts.get(rule.id)!;
-    (rule.requires ?? []).forEach((req, i) => {
-      if (drafts.has(req) || broken.has(req)) return;
-      const hint = closest(req, drafts.keys());
-      report.at(fileFor(draft, `/requires/${i}`), `/requires/${i}`, `requires[${i}]: unknown rule '${req}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
-    });
+    for (const field of ['requires', 'contradicts'] as const) {
+      (rule[field] ?? []).forEach((id, i) => {
+        if (drafts.has(id) || broken.has(id)) return;
+        const hint = closest(id, drafts.keys());
+        report.at(fileFor(draft, `/${field}/${i}`), `/${field}/${i}`, `${field}[${i}]: unknown rule '${id}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
+      });
+    }
+    if (rule.contradicts?.includes(rule.id)) {
+      const i = rule.contradicts.indexOf(rule.id);
+      report.at(fileFor(draft, `/contradicts/${i}`), `/contradicts/${i}`, `contradicts[${i}]: a rule cannot contradict itself`);
+    }
   }
 }
 

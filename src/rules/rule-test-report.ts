@@ -63,6 +63,9 @@ function describeMismatch(m: Mismatch): string[] {
     }
     lines.push(`  actual:${m.actual.length === 0 ? ' no finding' : ''}`);
     for (const a of m.actual) lines.push(`    ${a.matched ? 'matched' : 'EXTRA  '}  ${describeFinding(a.finding)}`);
+  } else if (m.kind === 'contradiction') {
+    lines.push(`rules ${m.fired.map((f) => f.rule).join(' and ')} contradict each other (contradicts:), but both fired:`);
+    for (const f of m.fired) lines.push(`    ${describeFinding(f)}`);
   } else if (m.kind === 'silent') {
     if (m.fired.length > 0) {
       lines.push(`rule ${m.rule}: expected silent, but it fired ${m.fired.length} finding${m.fired.length === 1 ? '' : 's'}:`);

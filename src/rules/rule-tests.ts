@@ -4,6 +4,7 @@ import { subjectKey, type Finding, type NotEvaluated } from '../findings/finding
 import { readSnapshotArchive } from '../snapshot/archive.js';
 import { collect, DEFAULT_COLLECT } from '../snapshot/collect.js';
 import { DirSource } from '../snapshot/dir-source.js';
+import { findContradictions } from './contradictions.js';
 import { evaluate } from './evaluate.js';
 import { MATCH_FIELDS, type EntityInput, type ExpectedFinding, type FactsInput, type RuleTestCase, type RuleTestContext, type RuleTestFile, type TreeName } from './rule-test-file.js';
 
@@ -23,7 +24,8 @@ export interface RuleTestRunOptions extends RuleTestContext {
 export type Mismatch =
   | { kind: 'fires'; rule: string; expected: { finding: ExpectedFinding; matched: boolean }[]; actual: { finding: Finding; matched: boolean }[]; notEvaluated: NotEvaluated[] }
   | { kind: 'silent'; rule: string; fired: Finding[]; notEvaluated: NotEvaluated[] }
-  | { kind: 'not_evaluated'; rule: string; reasonContains?: string; fired: Finding[]; notEvaluated: NotEvaluated[] };
+  | { kind: 'not_evaluated'; rule: string; reasonContains?: string; fired: Finding[]; notEvaluated: NotEvaluated[] }
+  | { kind: 'contradiction'; rule: string; fired: Finding[]; notEvaluated: NotEvaluated[] };
 
 export interface CaseResult {
   name: string;
@@ -90,6 +92,10 @@ async function runCase(
     }
     const { findings, notEvaluated } = await evaluate(options.rules, factSet);
     const mismatches = compare(c, findings, notEvaluated);
+    // Whatever a case names, no two rules may give opposite verdicts on its facts.
+    for (const { a, b } of findContradictions(options.rules, findings)) {
+      mismatches.push({ kind: 'contradiction', rule: a.rule, fired: [a, b], notEvaluated: [] });
+    }
     return { name: c.name, line: c.line, status: mismatches.length === 0 ? 'ok' : 'fail', mismatches };
   } catch (err) {
     const message = (err as Error).message;

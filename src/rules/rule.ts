@@ -46,6 +46,8 @@ export interface RuleSpec {
   for_each?: EntityKind;
   params?: Params;
   requires?: string[];
+  /** Rules whose verdict about the same subject cannot be true together with this one's. */
+  contradicts?: string[];
   conditions: ConditionSpec;
   message: string;
   advice?: AdviceSpec[];
@@ -53,7 +55,7 @@ export interface RuleSpec {
 }
 
 /** The fields an override may change (schemas/rule.schema.json, definitions.override). */
-export const OVERRIDABLE = ['title', 'severity', 'description', 'tags', 'enabled', 'params', 'requires', 'message', 'advice', 'references'] as const;
+export const OVERRIDABLE = ['title', 'severity', 'description', 'tags', 'enabled', 'params', 'requires', 'contradicts', 'message', 'advice', 'references'] as const;
 
 /** Some fields of an earlier rule set's rule, changed by a later set: `override: true`. */
 export type RuleOverrideSpec = { id: string; override: true } & Partial<Pick<RuleSpec, (typeof OVERRIDABLE)[number]>>;
