@@ -7,6 +7,7 @@ import { formatJson } from '../report/json.js';
 import { addHistoryCommands, recordRun, storePath } from '../history/cli.js';
 import { HistoryError } from '../history/store.js';
 import { ExplainError, formatExplain, type ExplainOptions } from '../report/explain.js';
+import { formatChecklist } from '../report/checklist.js';
 import { formatRule } from '../report/rule-show.js';
 import { formatText } from '../report/text.js';
 import { RuleLoadError, ruleSetSources } from '../rules/load.js';
@@ -219,6 +220,15 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         throw new UsageError(`no enabled rule '${id}'${near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : ''}; procdx rules list shows them all`);
       }
       io.stdout.write(opts.json ? `${JSON.stringify(rule, null, 2)}\n` : formatRule(rule, { width: textWidth(io), color: useColor(io) }));
+    });
+
+  rules
+    .command('checklist')
+    .description('print the checklist as Markdown: every enabled rule by area, what it checks and why, and the wait classes (docs/checklist.md is this for the built-in rules)')
+    .addOption(rulesDirs())
+    .action((opts: { rules?: string[] }) => {
+      const base = ruleBase(opts.rules);
+      io.stdout.write(formatChecklist(base.rules, base.catalog));
     });
 
   program

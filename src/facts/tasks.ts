@@ -1,16 +1,14 @@
 import type { StackFrame } from '../parsers/stack.js';
 import type { SignatureCatalog, Classification } from '../signatures/catalog.js';
 import { EVIDENCE_SAMPLES, known, unknown, procPath, type Entity, type Fact, type FactMap, type FactView, type SourceRef } from './fact.js';
+import { WAIT_CLASSES } from '../signatures/wait-classes.js';
 import { countByKey, sampleDistinct } from './sample.js';
 import type { ProcessInfo, TaskTable, ThreadInfo } from './task-table.js';
 
 /** Task states counted as facts, as /proc/PID/stat field 3 prints them (proc(5)). */
 export const STATES = ['R', 'S', 'D', 'Z', 'T', 't', 'I'] as const;
 
-export const WAIT_CLASSES = [
-  'mmap_lock_read', 'mmap_lock_write', 'io_wait_block', 'page_lock', 'writeback_throttle', 'nfs', 'fuse', 'jbd2_journal', 'xfs_log', 'mutex',
-  'rwsem_other', 'memory_reclaim', 'compaction', 'cgroup_freezer', 'vfork', 'fs_freeze', 'other',
-] as const;
+export { WAIT_CLASSES } from '../signatures/wait-classes.js';
 
 interface BlockedThread {
   process: ProcessInfo;

@@ -47,7 +47,7 @@ export function formatRule(rule: Rule, options: { width: number; color: boolean 
   return `${out.join('\n')}\n`;
 }
 
-function conditionLines(c: Condition, indent: string): string[] {
+export function conditionLines(c: Condition, indent: string): string[] {
   if (isLeaf(c)) {
     const value = isFactRef(c.value) ? `fact ${c.value.fact}` : JSON.stringify(c.value);
     return [`${indent}${c.fact} ${SYMBOLS[c.operator] ?? c.operator} ${value}`];
