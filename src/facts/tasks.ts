@@ -74,6 +74,16 @@ export function taskFacts(table: TaskTable, classifier: Classifier, catalog: Sig
       : known(breakdown.length > 0 ? breakdown.join(', ') : 'none', [{ path: '/proc/*/task/*/stack', excerpt: `${blocked.length} D threads classified` }]),
   );
   for (const signature of catalog.signatures) facts.set(`tasks.signature.${signature.id}`, classFact(bySignature.get(signature.id)));
+  // Frozen tasks show D but wait for no resource; without stacks they cannot be told apart, and count as D.
+  const frozen = byClass.get('cgroup_freezer')?.length ?? 0;
+  facts.set(
+    'tasks.threads.dNotFrozen',
+    known(
+      blocked.length - frozen,
+      [threadSource, { path: '/proc/*/task/*/stack', excerpt: unreadable.length > 0 ? `${frozen} frozen; ${unreadable.length} D threads with unreadable stacks counted as not frozen` : `${frozen} frozen by the cgroup freezer` }],
+      'threads',
+    ),
+  );
   facts.set(
     'tasks.threads.dStacksUnreadable',
     known(unreadable.length, unreadable.slice(0, 5).map((u) => ({ path: procPath(u.thread.stackPath), excerpt: reasonOf(u.thread) })), 'threads'),

@@ -267,7 +267,7 @@ describe('rule sets', () => {
       const conditions = rules.get(id)!.conditions as { all: { fact: string; value: unknown }[] };
       return Object.fromEntries(conditions.all.map((c) => [c.fact, c.value]));
     };
-    assert.deepEqual(thresholds('d-task-pileup'), { 'tasks.threads.D': 100 });
+    assert.deepEqual(thresholds('d-task-pileup'), { 'tasks.threads.dNotFrozen': 100 });
     assert.deepEqual(thresholds('load-high-cpus-idle'), { 'load.perCpu': 4, 'cpu.idleRatio': 0.5 });
     assert.deepEqual(thresholds('memory-overcommitted-no-swap'), { 'mem.commitRatio': 1.5, 'mem.swapTotalKb': 0 });
     assert.deepEqual(thresholds('mmap-lock-proc-readers'), { 'target.mmapLockReaders': 3 });

@@ -26,7 +26,7 @@ function factSet(): FactSet {
   const source = [{ path: 'stat', excerpt: 'procs_blocked 30' }];
   return {
     facts: new Map([
-      ['tasks.threads.D', known(30, source)],
+      ['tasks.threads.dNotFrozen', known(30, source)],
       ['tasks.threads.total', known(200, source)],
     ]),
     entities: Object.fromEntries(Object.keys(ENTITY_KINDS).map((k) => [k, []])) as unknown as Record<EntityKind, []>,
@@ -40,7 +40,7 @@ describe('overrides across three rule sets: built-in, site, command line', () =>
     'zombies.yaml': 'id: zombies-under-one-parent\noverride: true\nenabled: false\n',
   });
   const ops = ruleDir({
-    'pileup.yaml': 'id: d-task-pileup\noverride: true\nmessage: "{{ tasks.threads.D }} threads in D (site threshold {{ params.minDTasks }})"\n',
+    'pileup.yaml': 'id: d-task-pileup\noverride: true\nmessage: "{{ tasks.threads.dNotFrozen }} threads in D (site threshold {{ params.minDTasks }})"\n',
     'load.yaml': 'id: load-high-cpus-idle\noverride: true\nenabled: false\n',
     'zombies.yaml': 'id: zombies-under-one-parent\noverride: true\nenabled: true\nparams: { minZombies: 5 }\n',
   });
@@ -50,7 +50,7 @@ describe('overrides across three rule sets: built-in, site, command line', () =>
 
   it('a param override changes the threshold the conditions hold; the fields it does not give stay built-in', () => {
     assert.deepEqual(pileup.params, { minDTasks: 20 });
-    assert.deepEqual(pileup.conditions, { all: [{ fact: 'tasks.threads.D', operator: 'greaterThanInclusive', value: 20 }] });
+    assert.deepEqual(pileup.conditions, { all: [{ fact: 'tasks.threads.dNotFrozen', operator: 'greaterThanInclusive', value: 20 }] });
     assert.equal(pileup.severity, 'warning');
     assert.equal(pileup.title, 'Tasks piling up in uninterruptible sleep (D)');
     assert.equal(pileup.advice?.length, 2);
@@ -83,7 +83,7 @@ describe('overrides across three rule sets: built-in, site, command line', () =>
     assert.ok(f, `no d-task-pileup finding: ${findings.map((x) => x.id).join(', ')}`);
     assert.equal(f.severity, 'warning');
     assert.equal(f.message, '30 threads in D (site threshold 20)');
-    assert.deepEqual(f.evidence[0], { fact: 'tasks.threads.D', value: 30, operator: 'greaterThanInclusive', threshold: 20, sources: [{ path: 'stat', excerpt: 'procs_blocked 30' }] });
+    assert.deepEqual(f.evidence[0], { fact: 'tasks.threads.dNotFrozen', value: 30, operator: 'greaterThanInclusive', threshold: 20, sources: [{ path: 'stat', excerpt: 'procs_blocked 30' }] });
     assert.equal(f.ruleFile, 'rules/tasks/d-task-pileup.yaml');
     assert.deepEqual(f.because, [], 'load-high-cpus-idle, which it builds on, is disabled');
   });
@@ -132,7 +132,7 @@ describe('override errors, at the place in the overriding file', () => {
     {
       name: 'a param of the wrong kind',
       text: 'id: d-task-pileup\noverride: true\nparams:\n  minDTasks: lots\n',
-      want: ['x.yaml:4:14: params.minDTasks: tasks.threads.D greaterThanInclusive needs a number, not "lots" (at conditions.all[0])'],
+      want: ['x.yaml:4:14: params.minDTasks: tasks.threads.dNotFrozen greaterThanInclusive needs a number, not "lots" (at conditions.all[0])'],
     },
     {
       name: 'a message naming an unknown param',

@@ -118,7 +118,7 @@ describe('procdx rules test', () => {
         '          actual:',
         '            EXTRA    command:zabbix_agentd, warning, message "60 zabbix_agentd tasks are in D"',
         '        rule d-task-pileup: expected silent (evaluated, no finding), but it was not evaluated',
-        '          not evaluated: tasks.threads.D: not computed on this host',
+        '          not evaluated: tasks.threads.dNotFrozen: not computed on this host',
         '',
         '0 passed, 2 failed',
         '',
@@ -203,6 +203,7 @@ describe('a snapshot written by procdx capture as a test input', () => {
     override:
       facts:
         tasks.threads.D: 180
+        tasks.threads.dNotFrozen: 180
       entities:
         command:
           - subject: { comm: zabbix_agentd }
