@@ -161,7 +161,7 @@ describe('procdx rules test', () => {
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /\n {2}skip {2}49 zombies under one parent are not reported \(names disabled rule zombies-under-one-parent\)\n/);
-    assert.match(r.stdout, /\n6 skipped: they name rules a rule set disabled \(enabled: false\)\n\d+ passed, 0 failed\n$/);
+    assert.match(r.stdout, /\n10 skipped: they name rules a rule set disabled \(enabled: false\)\n\d+ passed, 0 failed\n$/);
   });
 
   it('a site rule tested without its --rules directory: the error says how to load it', async () => {
