@@ -65,6 +65,6 @@ describe('procdx rules show', () => {
   it('an unknown id is exit 3 with a hint', async () => {
     const r = await runCli(['rules', 'show', 'zombies']);
     assert.equal(r.code, 3);
-    assert.match(r.stderr, /no enabled rule 'zombies' \(did you mean zombies-under-one-parent\?\)/);
+    assert.match(r.stderr, /no enabled rule 'zombies' \(did you mean zombies-under-one-parent, zombies-many\?\)/);
   });
 });

@@ -114,11 +114,15 @@ for (const era of ['2.6', '6.x'] as const) {
       assert.deepEqual(report.findings.map((f) => f.id).sort(), [
         'd-task-pileup@host',
         'high-order-fragmentation@zone:0/Normal',
+        // 2.6.32's readers wait uninterruptibly, so the hung-task detector spent its ten reports on them;
+        // 6.x's wait killably and were never reported.
+        ...(era === '2.6' ? ['hung-task-warnings-exhausted@host'] : []),
         'load-high-cpus-idle@host',
         'memory-overcommitted-no-swap@host',
         `mmap-lock-fault-contention@pid:${manifest.targetPid}`,
         `mmap-lock-holder-unknown@pid:${manifest.targetPid}`,
         `mmap-lock-proc-readers@pid:${manifest.targetPid}`,
+        'zombies-many@host',
         `zombies-under-one-parent@pid:${manifest.zombieParentPid}`,
       ]);
     });
