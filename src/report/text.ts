@@ -45,11 +45,14 @@ export function formatText(report: Report, options: TextOptions): string {
     }
   }
   if (report.notEvaluated.length > 0) {
-    out.push('', style.bold('Not evaluated (the host did not tell; these rules did not pass, they could not run)'));
+    out.push('', style.bold('Not evaluated: the host did not tell, so these rules could not run'));
+    // Rules that share a reason (one unreadable file, a static tree) are listed together.
+    const byReason = new Map<string, string[]>();
     for (const n of report.notEvaluated) {
-      const who = n.subjects ? ` for ${n.subjects.count} ${n.subjects.count === 1 ? 'subject' : 'subjects'}` : '';
-      out.push(...wrap(`- ${n.rule}${who}: ${n.reason}`, width, '    ', '  '));
+      const who = n.subjects ? ` (for ${n.subjects.count} ${n.subjects.count === 1 ? 'subject' : 'subjects'})` : '';
+      byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), `${n.rule}${who}`]);
     }
+    for (const [reason, rules] of byReason) out.push(...wrap(`- ${rules.join(', ')}: ${reason}`, width, '    ', '  '));
   }
   if (report.unread.length > 0) {
     out.push('', style.bold('Not read'));

@@ -59,7 +59,7 @@ describe('procdx rules show', () => {
     const r = await runCli(['rules', 'show', 'd-task-pileup', '--rules', site]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^ {4}minDTasks = 500 {2}\\(set by ${site.replace(/[/.]/g, '\\$&')}/pileup\\.yaml\\)$`, 'm'));
-    assert.match(r.stdout, /^ {6}tasks\.threads\.D >= 500$/m);
+    assert.match(r.stdout, /^ {6}tasks\.threads\.dNotFrozen >= 500$/m);
   });
 
   it('an unknown id is exit 3 with a hint', async () => {
