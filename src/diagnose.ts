@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { computeFacts, type ComputedFacts } from './facts/index.js';
 import { evaluate } from './rules/evaluate.js';
 import { loadRules, ruleSetSources, type RuleSetSource } from './rules/load.js';
+import { BASE_LANG } from './rules/localize.js';
 import type { Rule } from './rules/rule.js';
 import { summarize, type Report } from './report/report.js';
 import { loadSignatureCatalog, type SignatureCatalog } from './signatures/catalog.js';
@@ -39,32 +40,33 @@ export interface Diagnosis {
   timings: { collectMs: number; factsMs: number; rulesMs: number };
 }
 
-export async function diagnoseSource(source: ProcSource, base: RuleBase, options: CollectOptions): Promise<Diagnosis> {
+export async function diagnoseSource(source: ProcSource, base: RuleBase, options: CollectOptions, lang = BASE_LANG): Promise<Diagnosis> {
   const started = performance.now();
   const snapshot = await collect(source, options);
-  const diagnosis = await diagnoseSnapshot(snapshot, base);
+  const diagnosis = await diagnoseSnapshot(snapshot, base, lang);
   diagnosis.timings.collectMs = performance.now() - started - diagnosis.timings.factsMs - diagnosis.timings.rulesMs;
   return diagnosis;
 }
 
 /** Facts and report from a snapshot already taken (live, or read back from a capture). */
-export async function diagnoseSnapshot(snapshot: Snapshot, base: RuleBase): Promise<Diagnosis> {
+export async function diagnoseSnapshot(snapshot: Snapshot, base: RuleBase, lang = BASE_LANG): Promise<Diagnosis> {
   const started = performance.now();
   const facts = computeFacts(snapshot, base.catalog);
   const factsDone = performance.now();
-  const report = await reportFor(snapshot, facts, base);
+  const report = await reportFor(snapshot, facts, base, lang);
   return { snapshot, facts, report, timings: { collectMs: 0, factsMs: factsDone - started, rulesMs: performance.now() - factsDone } };
 }
 
 /** From computed facts to the report: pure, so that a replayed snapshot gives the same bytes. */
-export async function reportFor(snapshot: Snapshot, facts: ComputedFacts, base: RuleBase): Promise<Report> {
-  const { findings, notEvaluated } = await evaluate(base.rules, facts);
+export async function reportFor(snapshot: Snapshot, facts: ComputedFacts, base: RuleBase, lang = BASE_LANG): Promise<Report> {
+  const { findings, notEvaluated } = await evaluate(base.rules, facts, lang);
   const text = (name: string): string | null => {
     const fact = facts.facts.get(name);
     return fact?.ok ? String(fact.value) : null;
   };
   return {
     procdx: { version: VERSION },
+    lang,
     source: snapshot.source,
     host: { hostname: text('kernel.hostname'), kernel: text('kernel.release') },
     summary: summarize(findings, base.rules, notEvaluated),

@@ -8,6 +8,8 @@ import { addHistoryCommands, recordRun, storePath } from '../history/cli.js';
 import { HistoryError } from '../history/store.js';
 import { ExplainError, formatExplain, type ExplainOptions } from '../report/explain.js';
 import { formatChecklist } from '../report/checklist.js';
+import { lintRules } from '../rules/lint.js';
+import { BASE_LANG, chooseLang, ruleLanguages } from '../rules/localize.js';
 import { formatRule } from '../report/rule-show.js';
 import { formatText } from '../report/text.js';
 import { RuleLoadError, ruleSetSources } from '../rules/load.js';
@@ -72,11 +74,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addOption(verbose())
     .option('--store <path>', 'record the run in this history database (default: /var/lib/procdx/history.db as root, ~/.local/state/procdx/history.db otherwise; PROCDX_STORE=none turns it off)')
     .option('--no-store', 'do not record the run')
+    .option('--lang <tag>', 'language of titles, messages and advice (en, zh-CN); default: from LC_ALL, LC_MESSAGES or LANG')
     .addHelpText('after', '\nExit codes: 0 nothing above info, 1 warning, 2 critical, 3 could not run.')
-    .action(async (opts: CollectFlags & { rules?: string[]; format: 'text' | 'json'; store?: string | false }) => {
+    .action(async (opts: CollectFlags & { rules?: string[]; format: 'text' | 'json'; store?: string | false; lang?: string }) => {
       const base = ruleBase(opts.rules);
       const started = new Date().toISOString();
-      const result = await diagnosis(opts, base, io);
+      const { lang, note } = chooseLang(opts.lang, io.env, ruleLanguages(base.rules));
+      if (note) io.stderr.write(`procdx: ${note}\n`);
+      const result = await diagnosis(opts, base, io, lang);
       const { report } = result;
       io.stdout.write(
         opts.format === 'json'
@@ -99,7 +104,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--json', 'print JSON (schemas/facts.schema.json)')
     .action(async (opts: CollectFlags & { rules?: string[]; json?: boolean }) => {
       const base = ruleBase(opts.rules);
-      const { facts } = await diagnosis(opts, base, io);
+      const { facts } = await diagnosis(opts, base, io, BASE_LANG);
       const json = factsToJson(facts);
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -182,6 +187,19 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addHelpText('after', '\nExit codes: 0 valid, 3 not valid (each problem is printed as file:line:column: message).')
     .action((paths: string[], opts: { rules?: string[] }) => {
       exitCode = ruleValidateCommand(paths, opts.rules ?? [], ruleBase, io);
+    });
+
+  rules
+    .command('lint')
+    .description('list what loads but reads badly: texts missing in a language (zh-CN...), params nothing uses')
+    .addOption(rulesDirs())
+    .option('--lang <tag>', 'check this language only (default: every language some rule offers)')
+    .addHelpText('after', '\nExit codes: 0 nothing to say, 1 notes printed, 3 the rules do not load (see procdx rules validate).')
+    .action((opts: { rules?: string[]; lang?: string }) => {
+      const notes = lintRules(ruleBase(opts.rules).rules, opts.lang ? [opts.lang] : undefined);
+      for (const n of notes) io.stdout.write(`${n.file}: ${n.rule}: ${n.message}\n`);
+      io.stderr.write(`${notes.length} note${notes.length === 1 ? '' : 's'}\n`);
+      exitCode = notes.length > 0 ? 1 : 0;
     });
 
   addHistoryCommands(program, io, (code) => (exitCode = code));
@@ -271,14 +289,14 @@ function ruleBase(dirs: string[] | undefined): RuleBase {
 }
 
 /** Collects (live or --proc-root) or reads --snapshot, then computes facts and the report. */
-async function diagnosis(flags: CollectFlags, base: RuleBase, io: Io): Promise<Diagnosis> {
+async function diagnosis(flags: CollectFlags, base: RuleBase, io: Io, lang: string): Promise<Diagnosis> {
   if (flags.snapshot !== undefined) {
     const { snapshot, manifest } = await readSnapshotArchive(flags.snapshot);
     snapshot.source = `snapshot ${flags.snapshot} (${manifest.source} on ${manifest.hostname ?? 'unknown host'} at ${manifest.capturedAt})`;
-    return diagnoseSnapshot(snapshot, base);
+    return diagnoseSnapshot(snapshot, base, lang);
   }
   const { source, options } = collectFor(flags, io);
-  const result = await diagnoseSource(source, base, options);
+  const result = await diagnoseSource(source, base, options, lang);
   clearProgress(io);
   return result;
 }

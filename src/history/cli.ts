@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { diagnoseSnapshot, loadRuleBase, type Diagnosis, type RuleBase } from '../diagnose.js';
+import { BASE_LANG } from '../rules/localize.js';
 import type { Report } from '../report/report.js';
 import { exitCodeFor } from '../report/report.js';
 import { formatJson } from '../report/json.js';
@@ -208,13 +209,15 @@ export function addHistoryCommands(program: Command, io: HistoryIo, setExit: (co
 /** A stored run diagnosed again: with its stored rules, today's (`current`), or today's plus DIRs. */
 async function replay(run: StoredRun, rules: string[] | undefined): Promise<Diagnosis> {
   const { snapshot } = await unpackSnapshotArchive(run.snapshot, `run ${run.id}`);
+  // In the language of the run, so that its findings come back byte for byte.
+  const lang = (JSON.parse(run.report) as Report).lang ?? BASE_LANG;
   if (rules && rules.length > 0) {
     const base = loadRuleBase(rules.filter((r) => r !== 'current'));
-    return diagnoseSnapshot(snapshot, base);
+    return diagnoseSnapshot(snapshot, base, lang);
   }
   const stored = storedRuleBase(run.rules);
   try {
-    return await diagnoseSnapshot(snapshot, stored.base);
+    return await diagnoseSnapshot(snapshot, stored.base, lang);
   } finally {
     stored.dispose();
   }

@@ -5,6 +5,8 @@ import type { RunRecord } from '../snapshot/snapshot.js';
 /** What a diagnosis says, in the shape of schemas/report.schema.json. */
 export interface Report {
   procdx: { version: string };
+  /** The language of titles, messages and advice (ids, facts and keys are English); absent in reports before 0.2. */
+  lang?: string;
   source: string;
   host: { hostname: string | null; kernel: string | null };
   summary: { critical: number; warning: number; info: number; rules: number; notEvaluated: number };

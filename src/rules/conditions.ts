@@ -66,8 +66,9 @@ export interface ParamProblem {
  * at the reference; a value of the wrong kind for its operator is a problem at the param, since
  * that is what a site changed.
  */
-export function resolveParams(condition: ConditionSpec, params: Params, at = '/conditions'): { condition: Condition; problems: ParamProblem[] } {
+export function resolveParams(condition: ConditionSpec, params: Params, at = '/conditions'): { condition: Condition; problems: ParamProblem[]; used: string[] } {
   const problems: ParamProblem[] = [];
+  const used = new Set<string>();
   const names = Object.keys(params);
   const resolve = (c: ConditionSpec, pointer: string): Condition => {
     if (isLeaf(c)) {
@@ -80,6 +81,7 @@ export function resolveParams(condition: ConditionSpec, params: Params, at = '/c
         problems.push({ pointer: `${pointer}/value/param`, message: `unknown param '${name}'${hint ? ` (did you mean '${hint}'?)` : ''} (${known})` });
         return { fact: c.fact, operator: c.operator, value: null };
       }
+      used.add(name);
       const resolved = params[name]!;
       const needs = NEEDS[c.operator];
       if (!needs.test(resolved)) {
@@ -94,7 +96,8 @@ export function resolveParams(condition: ConditionSpec, params: Params, at = '/c
     if ('any' in c) return { any: c.any.map((x, i) => resolve(x, `${pointer}/any/${i}`)) };
     return { not: resolve(c.not, `${pointer}/not`) };
   };
-  return { condition: resolve(condition, at), problems };
+  const resolved = resolve(condition, at);
+  return { condition: resolved, problems, used: [...used].sort() };
 }
 
 /** The operators with json-rules-engine's semantics: numeric comparisons are false unless both sides are numbers. */

@@ -3,6 +3,7 @@ import { type Entity, type Fact, type FactSet, type FactValue, type FactView, ty
 import { EVIDENCE_SAMPLES } from '../facts/fact.js';
 import { compareFindings, subjectKey, type Evidence, type Finding, type NotEvaluated } from '../findings/finding.js';
 import { compileCondition, conditionFacts, decidingLeaves, isFactRef, type Lookup3 } from './conditions.js';
+import { BASE_LANG, localizeRule } from './localize.js';
 import type { Rule } from './rule.js';
 import { parseTemplate, renderTemplate, templateFacts } from './template.js';
 
@@ -15,9 +16,11 @@ export interface Evaluation {
  * Runs the rules over computed facts. Host-wide rules go to json-rules-engine in one run; rules with
  * `for_each` are compiled predicates applied to each entity (thousands of processes would make the
  * engine the bottleneck). A rule whose facts are unknown is reported as not evaluated, never handed
- * to the engine: the engine would reject the whole run on one undefined fact.
+ * to the engine: the engine would reject the whole run on one undefined fact. Titles, messages and
+ * advice are written in `lang` where the rule has them (English otherwise).
  */
-export async function evaluate(rules: Rule[], factSet: FactSet): Promise<Evaluation> {
+export async function evaluate(allRules: Rule[], factSet: FactSet, lang = BASE_LANG): Promise<Evaluation> {
+  const rules = allRules.map((rule) => localizeRule(rule, lang));
   const fired: Finding[] = [];
   const notEvaluated: NotEvaluated[] = [];
   const engine = new Engine([], { allowUndefinedFacts: false });

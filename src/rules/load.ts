@@ -161,6 +161,14 @@ function applyOverride(rf: RuleFile, spec: RuleOverrideSpec, drafts: Map<string,
     if (field === 'params') {
       merged.params = { ...params, ...spec.params };
       for (const name of Object.keys(spec.params!)) draft.fields.set(`params.${name}`, rf);
+    } else if (field === 'translations') {
+      // A site adds a language, or fixes one field of one, without restating the others.
+      const langs = { ...(draft.spec.translations ?? {}) };
+      for (const [lang, texts] of Object.entries(spec.translations!)) {
+        langs[lang] = { ...langs[lang], ...texts };
+        draft.fields.set(`translations.${lang}`, rf);
+      }
+      merged.translations = langs;
     } else {
       (merged as unknown as Record<string, unknown>)[field] = spec[field];
       draft.fields.set(field, rf);
@@ -173,7 +181,7 @@ function applyOverride(rf: RuleFile, spec: RuleOverrideSpec, drafts: Map<string,
 /** The file a field of a draft came from: `base`, or the override that set it last. */
 function fileFor(draft: Draft, pointer: string): RuleFile {
   const [, first = '', second] = pointer.split('/');
-  if (first === 'params' && second !== undefined) return draft.fields.get(`params.${second}`) ?? draft.base;
+  if ((first === 'params' || first === 'translations') && second !== undefined) return draft.fields.get(`${first}.${second}`) ?? draft.base;
   return draft.fields.get(first) ?? draft.base;
 }
 
@@ -187,6 +195,13 @@ function finishRule(draft: Draft, report: Problems): Rule {
   const params = spec.params ?? {};
   const resolved = resolveParams(spec.conditions, params);
   const problems: Problem[] = [...resolved.problems.map((p) => ({ ...p, message: `${displayPath(p.pointer)}: ${p.message}` })), ...checkNames(spec)];
+  for (const [lang, texts] of Object.entries(spec.translations ?? {})) {
+    const have = spec.advice?.length ?? 0;
+    if ((texts.advice?.length ?? 0) > have) {
+      const pointer = `/translations/${lang}/advice`;
+      problems.push({ pointer, message: `${displayPath(pointer)}: ${texts.advice!.length} advice texts for ${have} advice item${have === 1 ? '' : 's'}; give one text per item, in order` });
+    }
+  }
   for (const p of problems) report.at(fileFor(draft, p.pointer), p.pointer, p.message, p.part);
 
   const rule = { ...spec } as Partial<RuleSpec>;
@@ -195,6 +210,7 @@ function finishRule(draft: Draft, report: Problems): Rule {
     ...(rule as RuleSpec),
     conditions: resolved.condition,
     params,
+    conditionParams: resolved.used,
     file: draft.base.file,
     origin: draft.base.origin,
     overriddenBy: draft.overrides.map((o) => o.file),
@@ -243,6 +259,13 @@ function checkNames(data: unknown): Problem[] {
       if (!isObject(a)) return;
       templates.push([`/advice/${i}/text`, a['text']], [`/advice/${i}/command`, a['command']]);
     });
+  }
+  if (isObject(data['translations'])) {
+    for (const [lang, texts] of Object.entries(data['translations'])) {
+      if (!isObject(texts)) continue;
+      templates.push([`/translations/${lang}/message`, texts['message']]);
+      if (Array.isArray(texts['advice'])) texts['advice'].forEach((t: unknown, i) => templates.push([`/translations/${lang}/advice/${i}`, t]));
+    }
   }
   for (const [pointer, text] of templates) {
     if (typeof text !== 'string') continue;

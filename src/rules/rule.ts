@@ -34,6 +34,14 @@ export interface AdviceSpec {
   safe?: boolean;
 }
 
+/** A rule's user-facing texts in one language; what is left out falls back to English. `advice` follows the rule's advice items in order. */
+export interface RuleTranslation {
+  title?: string;
+  description?: string;
+  message?: string;
+  advice?: string[];
+}
+
 /** A whole rule as written in YAML (schemas/rule.schema.json, definitions.rule). */
 export interface RuleSpec {
   id: string;
@@ -52,10 +60,12 @@ export interface RuleSpec {
   message: string;
   advice?: AdviceSpec[];
   references?: { title: string; url: string }[];
+  /** Texts in other languages, by BCP 47 tag (zh-CN); English is the rule itself. */
+  translations?: Record<string, RuleTranslation>;
 }
 
 /** The fields an override may change (schemas/rule.schema.json, definitions.override). */
-export const OVERRIDABLE = ['title', 'severity', 'description', 'tags', 'enabled', 'params', 'requires', 'contradicts', 'message', 'advice', 'references'] as const;
+export const OVERRIDABLE = ['title', 'severity', 'description', 'tags', 'enabled', 'params', 'requires', 'contradicts', 'message', 'advice', 'references', 'translations'] as const;
 
 /** Some fields of an earlier rule set's rule, changed by a later set: `override: true`. */
 export type RuleOverrideSpec = { id: string; override: true } & Partial<Pick<RuleSpec, (typeof OVERRIDABLE)[number]>>;
@@ -72,6 +82,8 @@ export interface Rule extends Omit<RuleSpec, 'conditions' | 'override' | 'params
   conditions: Condition;
   /** The effective params (empty when the rule has none); the conditions already hold their values. */
   params: Params;
+  /** The params the conditions named, before their values replaced them. */
+  conditionParams: string[];
   /** Path of the YAML file that defined the rule: relative to the package for built-in rules, as given for site rules. */
   file: string;
   /** The rule set it came from: "builtin", "/etc/procdx/rules.d" or a --rules directory. */

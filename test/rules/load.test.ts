@@ -64,7 +64,7 @@ const CASES: { name: string; files: Record<string, string>; want: string[] }[] =
   {
     name: 'unknown key, with the keys allowed',
     files: { 'a.yaml': GOOD + 'colour: red\n' },
-    want: ["a.yaml:11:1: unknown key 'colour' (allowed: id, title, severity, description, tags, enabled, override, for_each, params, requires, contradicts, conditions, message, advice, references)"],
+    want: ["a.yaml:11:1: unknown key 'colour' (allowed: id, title, severity, description, tags, enabled, override, for_each, params, requires, contradicts, conditions, message, advice, references, translations)"],
   },
   { name: 'misspelt key', files: { 'a.yaml': GOOD + 'serverity: critical\n' }, want: ["a.yaml:11:1: unknown key 'serverity' (did you mean 'severity'?)"] },
   { name: 'misspelt key in a condition', files: { 'a.yaml': GOOD.replace('- fact:', '- fcat:') }, want: ["a.yaml:7:7: missing required key 'fact' in conditions.all[0]", "a.yaml:7:7: unknown key 'fcat' in conditions.all[0] (did you mean 'fact'?)"] },
@@ -225,7 +225,7 @@ describe('rule loading errors: file:line:column: message', () => {
       'a.yaml:2:1: unexpected end of the stream within a flow collection',
       "b.yaml:1:1: missing required key 'title'",
       "b.yaml:2:11: severity: must be one of critical, warning, info, not 'loud'",
-      "b.yaml:10:1: unknown key 'colour' (allowed: id, title, severity, description, tags, enabled, override, for_each, params, requires, contradicts, conditions, message, advice, references)",
+      "b.yaml:10:1: unknown key 'colour' (allowed: id, title, severity, description, tags, enabled, override, for_each, params, requires, contradicts, conditions, message, advice, references, translations)",
       "c.yaml:7:13: conditions.all[0].fact: unknown fact 'mem.comitRatio' (did you mean 'mem.commitRatio'?)",
       "c.yaml:11:12: requires[0]: unknown rule 'nope'",
     ]);
