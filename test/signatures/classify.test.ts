@@ -997,9 +997,30 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
   },
   { name: 'an empty stack (kernel threads, exited tasks)', stack: '', want: null },
   {
-    name: 'a sleeping task in poll',
+    // Signatures are matched only against D threads; in S this is an ordinary poll sleep.
+    name: 'a poll sleep names frozen-in-sleep: a D task with this stack is frozen in place (6.1+)',
     stack: `[<0>] do_sys_poll+0x3f4/0x570
 [<0>] __x64_sys_poll+0x37/0x130
+`,
+    want: 'frozen-in-sleep',
+  },
+  {
+    name: '6.18 frozen sleeper (observed in the lab, freezer-d): D at hrtimer_nanosleep, no freezer frame',
+    stack: `[<0>] hrtimer_nanosleep+0xb5/0x130
+[<0>] common_nsleep+0x30/0x60
+[<0>] __x64_sys_clock_nanosleep+0xde/0x150
+[<0>] do_syscall_64+0x71/0x180
+[<0>] entry_SYSCALL_64_after_hwframe+0x76/0x7e
+`,
+    want: 'frozen-in-sleep',
+  },
+  {
+    name: 'a D wait no signature names (a block queue being frozen) stays unclassified',
+    stack: `[<0>] blk_mq_freeze_queue_wait+0x62/0x90
+[<0>] loop_set_status+0x1d3/0x2c0 [loop]
+[<0>] lo_ioctl+0x3c4/0x7f0 [loop]
+[<0>] blkdev_ioctl+0x125/0x2a0
+[<0>] __x64_sys_ioctl+0x95/0xd0
 `,
     want: null,
   },
