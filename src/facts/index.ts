@@ -6,7 +6,7 @@ import { kernelFacts } from './kernel.js';
 import { limitFacts } from './limits.js';
 import { memoryFacts } from './memory.js';
 import { buildTaskTable, type TaskTable } from './task-table.js';
-import { Classifier, commandEntities, processEntities, procTargetEntities, taskFacts, threadEntities } from './tasks.js';
+import { Classifier, commandEntities, notInIoWaitFact, processEntities, procTargetEntities, taskFacts, threadEntities } from './tasks.js';
 import { vmFacts } from './vm.js';
 import { zoneEntities } from './zones.js';
 
@@ -24,6 +24,7 @@ export function computeFacts(snapshot: Snapshot, catalog: SignatureCatalog): Com
   const table = buildTaskTable(snapshot);
   const classifier = new Classifier(catalog);
   taskFacts(table, classifier, catalog, facts);
+  notInIoWaitFact(facts);
   vmFacts(snapshot, facts);
   limitFacts(facts);
   const entities = {

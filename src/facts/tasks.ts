@@ -90,6 +90,26 @@ export function taskFacts(table: TaskTable, classifier: Classifier, catalog: Sig
   );
 }
 
+/**
+ * tasks.threads.dNotInIoWait: threads in D that /proc/stat's procs_blocked does not count and that
+ * are not frozen, i.e. D - procs_blocked - frozen, at least 0. procs_blocked (vmstat's "b") is
+ * nr_iowait: tasks asleep in io_schedule. Lock waiters, journal and NFS waits are in D without
+ * being in it, and frozen tasks show D without waiting for anything. procs_blocked is read a
+ * moment apart from the task states, so a small difference is noise. Computed after the task and
+ * /proc/stat facts; unknown when either is, or when the frozen count is (stacks unreadable).
+ */
+export function notInIoWaitFact(facts: FactMap): void {
+  const parts = ['tasks.threads.D', 'tasks.procsBlocked', 'tasks.waitClass.cgroup_freezer'].map((name) => ({ name, fact: facts.get(name) }));
+  const missing = parts.find((p) => !p.fact?.ok);
+  if (missing) {
+    facts.set('tasks.threads.dNotInIoWait', unknown(missing.fact && !missing.fact.ok ? missing.fact.reason : `needs ${missing.name}`));
+    return;
+  }
+  const [d, blocked, frozen] = parts.map((p) => Number((p.fact as Extract<Fact, { ok: true }>).value)) as [number, number, number];
+  const sources = parts.flatMap((p) => p.fact!.sources.slice(0, 1));
+  facts.set('tasks.threads.dNotInIoWait', known(Math.max(0, d - blocked - frozen), sources, 'threads'));
+}
+
 /** One entity per process: its threads, D threads, zombie children and page faults stuck on its own mmap lock. */
 export function processEntities(table: TaskTable, classifier: Classifier): Entity[] {
   const zombiesByParent = new Map<number, ProcessInfo[]>();
