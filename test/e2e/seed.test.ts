@@ -115,6 +115,7 @@ for (const era of ['2.6', '6.x'] as const) {
       assert.deepEqual(unexplainedGaps(report.notEvaluated, { olderKernel: true }), []);
       assert.deepEqual(report.findings.map((f) => f.id).sort(), [
         'd-task-pileup@host',
+        'd-tasks-not-in-io-wait@host',
         'high-order-fragmentation@zone:0/Normal',
         // 2.6.32's readers wait uninterruptibly, so the hung-task detector spent its ten reports on them;
         // 6.x's wait killably and were never reported.
