@@ -17,7 +17,7 @@ export const WAIT_CLASS_MEANING = {
   rwsem_other: 'Waiting for a read-write semaphore other than the mmap lock (an inode lock, a superblock lock).',
   memory_reclaim: 'An allocation doing or throttled by direct reclaim: the host is short of free memory.',
   compaction: 'An allocation doing direct compaction to build contiguous high-order pages: memory is fragmented.',
-  cgroup_freezer: 'Frozen by the cgroup freezer. Shown as D, but not counted in the load average, not in procs_blocked, and never reported by the hung-task detector.',
+  cgroup_freezer: 'Frozen by the legacy (v1) cgroup freezer: shown as D, but not counted in the load average, not in procs_blocked, and never reported by the hung-task detector. (The v2 freezer, cgroup.freeze, leaves tasks in S.)',
   vfork: 'A parent waiting for its vfork child to exec or exit.',
   fs_freeze: 'Writing to a frozen file system (fsfreeze, LVM or VM snapshots): waits until it is thawed.',
   other: 'A wait a signature names that fits no class above: completions, RCU grace periods, work-queue flushes, driver sleeps.',
