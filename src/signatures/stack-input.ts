@@ -11,7 +11,8 @@ export interface PastedStack {
 // "[12345.678901] ", "<4>[ 12.3] ", "Nov 26 10:53:03 host kernel: "; bounded and linear.
 const LOG_PREFIX = /^(?:<\d{1,2}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S{1,64} kernel: )?(?:\[\s{0,12}\d{1,12}\.\d{1,9}\] ?)?/;
 const HUNG_TASK = /^INFO: task (\S{1,64}):(\d{1,10}) blocked for more than \d{1,10} seconds/;
-const PROC_FRAME = /^\[<[0-9a-fA-F]{1,16}>\] /;
+// /proc/PID/stack lines start at column 0; 2.6-era hung-task traces print the same form indented by a space.
+const PROC_FRAME = /^ {0,8}\[<[0-9a-fA-F]{1,16}>\] /;
 const LOG_FRAME = /^ {0,8}(?:\? )?[A-Za-z_.$][\w.$]{0,200}\+0x[0-9a-fA-F]{1,16}\/0x[0-9a-fA-F]{1,16}(?: \[[\w-]{1,64}\])?$/;
 
 /**

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { builtinRulesDir } from '../../src/paths.js';
+import { loadSignatureCatalog } from '../../src/signatures/catalog.js';
+import { classifyPasted } from '../../src/signatures/classify-command.js';
 import { splitStacks } from '../../src/signatures/stack-input.js';
 import { runCli } from '../e2e/run-cli.js';
 import { repoRoot } from '../support/paths.js';
@@ -50,5 +53,29 @@ describe('procdx stack classify', () => {
     writeFileSync(empty, 'hello\n');
     const none = await runCli(['stack', 'classify', empty]);
     assert.equal(none.stdout, 'no stack found: give /proc/PID/stack lines or a kernel hung-task report\n');
+  });
+
+  it('reads 2.6-era reports, whose frames are indented and follow raw stack words', () => {
+    // RHEL 6 (2.6.32) dmesg: no timestamps (printk.time off), " [<address>] " frames, "?" after the address.
+    const report = [
+      'INFO: task ps:316 blocked for more than 120 seconds.',
+      '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+      'ps            D 0000000000000002     0   316  30021 0x00000080',
+      ' ffff8801f3b4bd68 0000000000000086 0000000000000000 ffff8801f3b4bd10',
+      'Call Trace:',
+      ' [<ffffffff814ee1f5>] rwsem_down_failed_common+0x95/0x1d0',
+      ' [<ffffffff814ee353>] rwsem_down_read_failed+0x23/0x30',
+      ' [<ffffffff81264a14>] call_rwsem_down_read_failed+0x14/0x30',
+      ' [<ffffffff814ed804>] ? down_read+0x24/0x30',
+      ' [<ffffffff81140fe2>] __access_remote_vm+0x42/0x1d0',
+      ' [<ffffffff811411cb>] access_process_vm+0x5b/0x80',
+      ' [<ffffffff811e32d0>] proc_pid_cmdline+0x90/0x110',
+      ' [<ffffffff8117ab39>] vfs_read+0xc9/0x1a0',
+      '',
+    ].join('\n');
+    const catalog = loadSignatureCatalog([join(builtinRulesDir, 'signatures')]);
+    const [stack] = classifyPasted(report, catalog);
+    assert.deepEqual([stack?.label, stack?.line, stack?.waitClass, stack?.signature], ['task ps:316', 1, 'mmap_lock_read', 'mmap-lock-proc-reader']);
+    assert.equal(stack?.frames.at(-1), 'proc_pid_cmdline+0x90 (line 12)');
   });
 });
