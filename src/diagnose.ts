@@ -103,6 +103,13 @@ function unreadFiles(snapshot: Snapshot, facts: ComputedFacts): Report['unread']
     }
   }
   for (const p of facts.problems) add('unparsable', p.path);
+  // A kernel log that could not be read (no root, no /dev/kmsg); one not asked for is not a failed read.
+  const log = snapshot.kernelLog;
+  if (log && !log.read.ok && log.read.error !== 'SKIPPED') {
+    const list = byReason.get(describeFailure(log.read)) ?? [];
+    list.push(log.source);
+    byReason.set(describeFailure(log.read), list);
+  }
   return [...byReason]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([reason, paths]) => ({ reason, count: paths.length, sample: paths.sort().slice(0, 5) }));

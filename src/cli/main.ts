@@ -33,6 +33,7 @@ interface Io {
 
 interface CollectFlags {
   procRoot?: string;
+  kernelLog?: string;
   snapshot?: string;
   deadline: number;
   verbose?: boolean;
@@ -58,7 +59,9 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       .argParser(positiveSeconds);
   const verbose = () => new Option('--verbose', 'report progress on stderr even when it is not a terminal');
   const snapshotFile = () =>
-    new Option('--snapshot <file>', 'read a snapshot written by procdx capture instead of /proc').conflicts('procRoot');
+    new Option('--snapshot <file>', 'read a snapshot written by procdx capture instead of /proc').conflicts(['procRoot', 'kernelLog']);
+  const kernelLog = () =>
+    new Option('--kernel-log <file>', 'read the kernel log from this file (/dev/kmsg records or dmesg output) instead of /dev/kmsg; a --proc-root tree has none without it');
   const rulesDirs = () =>
     new Option('--rules <dir>', 'add a rule set directory (repeatable; later sets override earlier ones by rule id)')
       .argParser((dir: string, prev: string[] = []) => [...prev, dir]);
@@ -67,6 +70,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .command('diagnose')
     .description('collect /proc, compute facts, run the rules and print the findings')
     .addOption(procRoot())
+    .addOption(kernelLog())
     .addOption(rulesDirs())
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
     .addOption(snapshotFile())
@@ -97,6 +101,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .command('facts')
     .description('print every fact computed from /proc, with its sources')
     .addOption(procRoot())
+    .addOption(kernelLog())
     .addOption(rulesDirs())
     .addOption(snapshotFile())
     .addOption(deadline())
@@ -122,6 +127,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .command('capture')
     .description('write the raw /proc reads to one .tar.gz snapshot, for diagnose --snapshot elsewhere')
     .addOption(procRoot())
+    .addOption(kernelLog())
     .option('-o, --output <file>', 'where to write the snapshot (default: procdx-HOST-TIME.tar.gz here)')
     .option('--include-cmdline', 'keep command-line arguments (by default only program names are kept: arguments can hold secrets)')
     .addOption(deadline())
@@ -305,10 +311,15 @@ function collectFor(flags: CollectFlags, io: Io): { source: DirSource; options: 
   const options: CollectOptions = { ...DEFAULT_COLLECT, deadlineMs: flags.deadline * 1000, statIntervalMs: LIVE_STAT_INTERVAL_MS };
   const progress = progressReporter(io, Boolean(flags.verbose));
   if (progress) options.progress = progress;
+  if (flags.kernelLog !== undefined) {
+    if (!isFile(flags.kernelLog)) throw new UsageError(`--kernel-log ${flags.kernelLog}: not a regular file; give a file of /dev/kmsg records or dmesg output (without --kernel-log, a live run reads /dev/kmsg itself)`);
+    options.kernelLog = { kind: 'file', path: flags.kernelLog };
+  }
   if (flags.procRoot !== undefined) {
     if (!isDir(flags.procRoot)) throw new UsageError(`--proc-root ${flags.procRoot}: not a directory; give a directory laid out like /proc`);
     return { source: new DirSource(flags.procRoot), options: { ...options, statIntervalMs: 0 } };
   }
+  options.kernelLog ??= { kind: 'kmsg' };
   if (!isDir('/proc/self')) throw new UsageError('/proc is not mounted here; mount it (mount -t proc proc /proc) or use --proc-root DIR');
   return { source: new DirSource('/proc'), options };
 }
@@ -378,6 +389,14 @@ function positiveSeconds(value: string): number {
 
 function useColor(io: Io): boolean {
   return Boolean(io.stdout.isTTY) && !io.env['NO_COLOR'] && io.env['TERM'] !== 'dumb';
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDir(path: string): boolean {

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import type { DirRead, FileRead, LinkRead } from './source.js';
-import type { RunRecord, Snapshot } from './snapshot.js';
+import type { KernelLogCapture, RunRecord, Snapshot } from './snapshot.js';
 
 export const SNAPSHOT_FORMAT = 'procdx-snapshot/1';
 const ROOT = 'procdx-snapshot';
@@ -26,6 +26,8 @@ export interface SnapshotManifest {
   statSecond: { intervalMs: number; read: { sha256: string; size: number } | Failed } | null;
   /** Absent in archives from procdx 0.1.0 before vmstat rates. */
   vmstatSecond?: { intervalMs: number; read: { sha256: string; size: number } | Failed } | null;
+  /** The kernel log (its text is kernel-log in the archive). Absent in archives from before procdx read it. */
+  kernelLog?: { source: string; readAtSecs?: number; truncated?: string; read: { sha256: string; size: number } | Failed } | null;
   files: Record<string, { sha256: string; size: number } | Failed>;
   links: Record<string, { target: string } | Failed>;
   dirs: Record<string, { entries: string[] } | Failed>;
@@ -83,6 +85,7 @@ export async function packSnapshotArchive(snapshot: Snapshot, info: CaptureInfo)
     run: snapshot.run,
     statSecond: null,
     vmstatSecond: null,
+    kernelLog: null,
     files: {},
     links: {},
     dirs: {},
@@ -115,6 +118,12 @@ export async function packSnapshotArchive(snapshot: Snapshot, info: CaptureInfo)
     const read = snapshot.vmstatSecond.read;
     manifest.vmstatSecond = { intervalMs: snapshot.vmstatSecond.intervalMs, read: read.ok ? digest(read.text) : failed(read) };
     if (read.ok) entries.push([`${ROOT}/vmstat.second`, read.text]);
+  }
+  if (snapshot.kernelLog) {
+    const log = snapshot.kernelLog;
+    const read = log.read.ok && !info.includeCmdline ? { ok: true as const, text: redactKernelLog(log.read.text) } : log.read;
+    manifest.kernelLog = { source: log.source, ...pick(log), read: read.ok ? digest(read.text) : failed(read) };
+    if (read.ok) entries.push([`${ROOT}/kernel-log`, read.text]);
   }
 
   const mtime = new Date(info.capturedAt);
@@ -183,6 +192,7 @@ export async function unpackSnapshotArchive(packed: Buffer, file: string): Promi
     dirs: new Map(),
     statSecond: null,
     vmstatSecond: null,
+    kernelLog: null,
     run: manifest.run,
   };
   for (const [path, entry] of Object.entries(manifest.files)) snapshot.files.set(path, fileRead(`${ROOT}/proc/${path}`, entry));
@@ -197,6 +207,10 @@ export async function unpackSnapshotArchive(packed: Buffer, file: string): Promi
   }
   if (manifest.vmstatSecond) {
     snapshot.vmstatSecond = { intervalMs: manifest.vmstatSecond.intervalMs, read: fileRead(`${ROOT}/vmstat.second`, manifest.vmstatSecond.read) };
+  }
+  if (manifest.kernelLog) {
+    const { read, ...rest } = manifest.kernelLog;
+    snapshot.kernelLog = { ...rest, read: fileRead(`${ROOT}/kernel-log`, read) };
   }
   const extra = [...contents.keys()].filter((name) => !used.has(name));
   if (extra.length > 0) throw new SnapshotArchiveError(file, `${extra[0]} is not in the manifest: the archive was altered`);
@@ -238,6 +252,36 @@ function failed(read: { error: string; afterMs?: number; reason?: string }): Fai
   if (read.afterMs !== undefined) out.afterMs = read.afterMs;
   if (read.reason !== undefined) out.reason = read.reason;
   return out;
+}
+
+/** The optional fields of a kernel log capture, only those present. */
+function pick(log: KernelLogCapture): Pick<KernelLogCapture, 'readAtSecs' | 'truncated'> {
+  const out: Pick<KernelLogCapture, 'readAtSecs' | 'truncated'> = {};
+  if (log.readAtSecs !== undefined) out.readAtSecs = log.readAtSecs;
+  if (log.truncated !== undefined) out.truncated = log.truncated;
+  return out;
+}
+
+/**
+ * Audit records that carry a command line (EXECVE's arguments, PROCTITLE's hex command line):
+ * the kernel prints them to its log when no audit daemon is running.
+ */
+const AUDIT_COMMAND_LINE = /audit: type=(?:1309|1327|EXECVE|PROCTITLE) /;
+
+/**
+ * The kernel log with the audit records that carry command-line arguments replaced, as command
+ * lines are: the rest of a kernel log holds no arguments. Line count and order are kept, so
+ * evidence line numbers stay right.
+ */
+export function redactKernelLog(text: string): string {
+  if (!AUDIT_COMMAND_LINE.test(text)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const at = AUDIT_COMMAND_LINE.exec(line);
+      return at ? `${line.slice(0, at.index)}audit: [record with command-line arguments redacted]` : line;
+    })
+    .join('\n');
 }
 
 /**

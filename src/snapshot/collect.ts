@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFdLink } from '../parsers/fd-link.js';
 import { GuardedReader } from './guard.js';
+import { KERNEL_LOG_BOUNDS, readKernelLog, type KernelLogSpec } from './kernel-log.js';
 import { emptySnapshot, RecordingSource, type Snapshot } from './snapshot.js';
 import type { ProcSource } from './source.js';
 
@@ -64,6 +65,11 @@ export interface CollectOptions {
   deadlineMs: number;
   /** How long one guarded read may take before it counts as blocked. */
   guardTimeoutMs: number;
+  /**
+   * The kernel log to read: /dev/kmsg on a live host, or a file. Without it the snapshot records
+   * that a /proc tree has no kernel log, and the facts from it are unknown.
+   */
+  kernelLog?: KernelLogSpec;
   /** Called as tasks are read, for a progress line. */
   progress?: (tasksRead: number, phase: string) => void;
 }
@@ -82,8 +88,9 @@ const isPid = (name: string): boolean => /^[0-9]+$/.test(name);
  * Reads what the facts need from a source. Per task: stat; for tasks in D also wchan, fd links
  * (once per process) and stack; every thread's stack for a process that blocked readers point
  * at; cmdline of every process not already known to be contended. Stacks and cmdlines go through
- * the guard. Never environ, maps, smaps or mem. A process that vanishes mid-read leaves ENOENT
- * entries, not an error; when the deadline passes, what is left is recorded as not read.
+ * the guard. Never environ, maps, smaps or mem. The kernel log (`options.kernelLog`) once,
+ * without blocking and within bounds. A process that vanishes mid-read leaves ENOENT entries, not
+ * an error; when the deadline passes, what is left is recorded as not read.
  */
 export async function collect(source: ProcSource, options: CollectOptions): Promise<Snapshot> {
   const started = performance.now();
@@ -99,6 +106,9 @@ export async function collect(source: ProcSource, options: CollectOptions): Prom
     groupOf: (path) => path.slice(0, path.indexOf('/')),
   });
   for (const path of GLOBAL_FILES) src.readFile(path);
+  // While the helper starts: a few ms for a usual buffer, and never more than a fifth of the run.
+  const logBounds = { ...KERNEL_LOG_BOUNDS, maxMs: Math.min(KERNEL_LOG_BOUNDS.maxMs, options.deadlineMs / 5) };
+  snapshot.kernelLog = await readKernelLog(options.kernelLog, deadline - STAT_RESERVE_MS, logBounds);
 
   const root = src.listDir('');
   const pids = root.ok ? root.entries.filter(isPid).sort((a, b) => Number(a) - Number(b)) : [];

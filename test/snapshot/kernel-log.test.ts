@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { collect, DEFAULT_COLLECT } from '../../src/snapshot/collect.js';
+import { DirSource } from '../../src/snapshot/dir-source.js';
+import { KERNEL_LOG_BOUNDS, NO_KERNEL_LOG, readKernelLog, readKernelLogFile, readKmsg } from '../../src/snapshot/kernel-log.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'procdx-kernel-log-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const lines = (n: number, from = 0): string => Array.from({ length: n }, (_, i) => `[ ${from + i}.000000] line ${from + i}\n`).join('');
+
+describe('reading a kernel log file (--kernel-log)', () => {
+  it('keeps a small file whole, with nothing left out', () => {
+    const file = join(tmp, 'small.log');
+    writeFileSync(file, lines(3));
+    assert.deepEqual(readKernelLogFile(file), { source: file, read: { ok: true, text: lines(3) } });
+  });
+
+  it('keeps the last lines within the byte bound, starting at a whole line, and says what it left out', () => {
+    const file = join(tmp, 'big.log');
+    writeFileSync(file, lines(100));
+    const size = Buffer.byteLength(lines(100));
+    const capture = readKernelLogFile(file, { ...KERNEL_LOG_BOUNDS, maxBytes: 50 }); // the last 2 lines are 42 bytes
+    assert.deepEqual(capture.read, { ok: true, text: lines(2, 98) });
+    assert.equal(capture.truncated, `the first ${size - 42} of ${size} bytes (procdx keeps at most 50 bytes)`);
+  });
+
+  it('keeps the last lines within the line bound', () => {
+    const file = join(tmp, 'many.log');
+    writeFileSync(file, lines(10));
+    const capture = readKernelLogFile(file, { ...KERNEL_LOG_BOUNDS, maxRecords: 4 });
+    assert.deepEqual(capture.read, { ok: true, text: lines(4, 6) });
+    assert.equal(capture.truncated, 'the oldest 6 of 10 lines (procdx keeps at most 4)');
+  });
+
+  it('refuses what is not a regular file (a FIFO or device could block), and reports a missing one', () => {
+    const fifo = join(tmp, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    assert.deepEqual(readKernelLogFile(fifo).read, { ok: false, error: 'EINVAL', reason: 'not a regular file' });
+    mkdirSync(join(tmp, 'dir'));
+    assert.deepEqual(readKernelLogFile(join(tmp, 'dir')).read, { ok: false, error: 'EINVAL', reason: 'not a regular file' });
+    assert.deepEqual(readKernelLogFile(join(tmp, 'nope')).read, { ok: false, error: 'ENOENT' });
+  });
+});
+
+describe('reading /dev/kmsg', () => {
+  it('gives an open error as the result', async () => {
+    const capture = await readKmsg(KERNEL_LOG_BOUNDS, Infinity, join(tmp, 'no-kmsg'));
+    assert.deepEqual(capture, { source: join(tmp, 'no-kmsg'), read: { ok: false, error: 'ENOENT' } });
+  });
+
+  it('ends at end of file (a container may bind /dev/null there), with the read time on the monotonic clock', async () => {
+    const capture = await readKmsg(KERNEL_LOG_BOUNDS, Infinity, '/dev/null');
+    assert.deepEqual(capture.read, { ok: true, text: '' });
+    const now = Number(process.hrtime.bigint()) / 1e9;
+    assert.ok(capture.readAtSecs !== undefined && capture.readAtSecs <= now && capture.readAtSecs > now - 5, String(capture.readAtSecs));
+  });
+});
+
+describe('the kernel log in a collection', () => {
+  const tree = join(tmp, 'tree');
+  mkdirSync(tree);
+  writeFileSync(join(tree, 'loadavg'), '0.10 0.20 0.30 1/80 4242\n');
+
+  it('a /proc tree without --kernel-log records why there is none', async () => {
+    const snapshot = await collect(new DirSource(tree), { ...DEFAULT_COLLECT, statIntervalMs: 0 });
+    assert.deepEqual(snapshot.kernelLog, { source: '', read: { ok: false, error: 'SKIPPED', reason: NO_KERNEL_LOG } });
+    assert.equal(NO_KERNEL_LOG, 'no kernel log for a proc-root tree; pass --kernel-log FILE');
+    assert.deepEqual(await readKernelLog(undefined, Infinity), snapshot.kernelLog);
+  });
+
+  it('a /proc tree with a kernel log file', async () => {
+    const file = join(tmp, 'tree.log');
+    writeFileSync(file, lines(2));
+    const snapshot = await collect(new DirSource(tree), { ...DEFAULT_COLLECT, statIntervalMs: 0, kernelLog: { kind: 'file', path: file } });
+    assert.deepEqual(snapshot.kernelLog, { source: file, read: { ok: true, text: lines(2) } });
+  });
+});
