@@ -3,6 +3,7 @@ import type { Snapshot } from '../snapshot/snapshot.js';
 import { cpuLoadFacts } from './cpu-load.js';
 import type { FactMap, FactSet } from './fact.js';
 import { kernelFacts } from './kernel.js';
+import { kernelLogFacts } from './kernel-log.js';
 import { limitFacts } from './limits.js';
 import { memoryFacts } from './memory.js';
 import { buildTaskTable, type TaskTable } from './task-table.js';
@@ -26,6 +27,7 @@ export function computeFacts(snapshot: Snapshot, catalog: SignatureCatalog): Com
   taskFacts(table, classifier, catalog, facts);
   notInIoWaitFact(facts);
   vmFacts(snapshot, facts);
+  kernelLogFacts(snapshot, catalog, facts);
   limitFacts(facts);
   const entities = {
     proc_target: procTargetEntities(table, classifier, facts),

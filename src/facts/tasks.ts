@@ -331,7 +331,7 @@ function fdRefsOf(readers: Reader[]): SourceRef[] {
 }
 
 /** Frames through which one process reads another's memory, taking its mmap lock for read. */
-const REMOTE_ACCESS = new Set(['__access_remote_vm', 'access_remote_vm', 'access_process_vm']);
+export const REMOTE_ACCESS = new Set(['__access_remote_vm', 'access_remote_vm', 'access_process_vm']);
 
 /**
  * A reader that is inside the target's mmap lock rather than waiting for it: a remote-access

@@ -380,7 +380,9 @@ const TYPES: Record<string, Omit<FactSpec, 'unit'>> = {
   '#/definitions/integerFact': { accepts: isInt, description: 'an integer' },
   '#/definitions/numberFact': { accepts: (v) => typeof v === 'number', description: 'a number' },
   '#/definitions/stringFact': { accepts: (v) => typeof v === 'string', description: 'a string' },
+  '#/definitions/booleanFact': { accepts: (v) => typeof v === 'boolean', description: 'true or false' },
   '#/definitions/nullableIntegerFact': { accepts: (v) => v === null || isInt(v), description: 'an integer or null' },
+  '#/definitions/nullableStringFact': { accepts: (v) => v === null || typeof v === 'string', description: 'a string or null' },
   '#/definitions/stringListFact': { accepts: (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), description: 'a list of strings' },
   '#/definitions/integerListFact': { accepts: (v) => Array.isArray(v) && v.every(isInt), description: 'a list of integers' },
 };
