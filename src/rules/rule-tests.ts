@@ -13,11 +13,12 @@ import { MATCH_FIELDS, type EntityInput, type ExpectedFinding, type FactsInput, 
  * with overrides laid over), runs every loaded rule on it with evaluate(), and compares what the
  * case expects with what came out. Fixture trees live under test/ and are not shipped, so this
  * module never imports them: whoever runs the tests passes `tree`, which writes a tree and returns
- * its directory (the npm test harness does); without it, tree cases are skipped.
+ * its directory and kernel log (the npm test harness does); without it, tree cases are skipped.
  */
 
 export interface RuleTestRunOptions extends RuleTestContext {
-  tree?: (name: TreeName) => Promise<string>;
+  /** Writes a tree; returns its root, and the kernel log file that goes with it, if any (read as --kernel-log). */
+  tree?: (name: TreeName) => Promise<{ root: string; kernelLog?: string }>;
 }
 
 /** Why a case failed, per rule it names. */
@@ -82,7 +83,13 @@ async function runCase(
       const writeTree = options.tree;
       if (!writeTree) return { ...result('skip', `tree ${input.tree}`), skipped: 'tree' };
       const tree = await base(`tree:${input.tree}`, async () => {
-        const snapshot = await collect(new DirSource(await writeTree(input.tree)), { ...DEFAULT_COLLECT, deadlineMs: TREE_DEADLINE_MS, statIntervalMs: 0 });
+        const { root, kernelLog } = await writeTree(input.tree);
+        const snapshot = await collect(new DirSource(root), {
+          ...DEFAULT_COLLECT,
+          deadlineMs: TREE_DEADLINE_MS,
+          statIntervalMs: 0,
+          ...(kernelLog ? { kernelLog: { kind: 'file' as const, path: kernelLog } } : {}),
+        });
         return computeFacts(snapshot, options.signatures);
       });
       factSet = input.override ? overlay(tree, input.override) : tree;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRuleBase } from '../../src/diagnose.js';
@@ -8,6 +8,7 @@ import { loadRuleTestFiles, treeNames, type RuleTestFile, type TreeName } from '
 import { formatRuleTestResults } from '../../src/rules/rule-test-report.js';
 import { runRuleTests, type FileResult } from '../../src/rules/rule-tests.js';
 import { writeHealthyTree } from '../fixtures/trees/healthy-tree.js';
+import { healthyKernelLog, seedKernelLog } from '../fixtures/trees/kernel-logs.js';
 import { writeIoStormTree } from '../fixtures/trees/io-storm-tree.js';
 import { writeSeedTree } from '../fixtures/trees/seed-tree.js';
 import { scratchDir } from '../support/scratch.js';
@@ -17,28 +18,42 @@ import { scratchDir } from '../support/scratch.js';
  * fixture trees, which only this harness can write (they live under test/ and are not shipped).
  */
 
-const WRITERS: Record<TreeName, (dir: string) => unknown> = {
-  'seed-2.6': (dir) => writeSeedTree(dir, { era: '2.6' }),
-  'seed-6.x': (dir) => writeSeedTree(dir, { era: '6.x' }),
-  healthy: writeHealthyTree,
-  'io-storm': writeIoStormTree,
+/** Each tree writer returns the text of the kernel log that goes with the tree, if it has one (test/fixtures/trees/kernel-logs.ts). */
+const WRITERS: Record<TreeName, (dir: string) => string | undefined> = {
+  'seed-2.6': (dir) => seedKernelLog(writeSeedTree(dir, { era: '2.6' })),
+  'seed-6.x': (dir) => seedKernelLog(writeSeedTree(dir, { era: '6.x' })),
+  healthy: (dir) => {
+    writeHealthyTree(dir);
+    return healthyKernelLog();
+  },
+  'io-storm': (dir) => {
+    writeIoStormTree(dir);
+    return undefined;
+  },
 };
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((remove) => remove()));
 
-/** Writes a tree on first use; each is written once per run. */
-const written = new Map<TreeName, Promise<string>>();
-function tree(name: TreeName): Promise<string> {
-  let dir = written.get(name);
-  if (!dir) {
+/** Writes a tree on first use, and its kernel log beside it; each is written once per run. */
+const written = new Map<TreeName, Promise<{ root: string; kernelLog?: string }>>();
+function tree(name: TreeName): Promise<{ root: string; kernelLog?: string }> {
+  let done = written.get(name);
+  if (!done) {
     const scratch = scratchDir(`rule-tests-${name}`);
     cleanups.push(scratch.remove);
-    WRITERS[name](scratch.dir);
-    dir = Promise.resolve(scratch.dir);
-    written.set(name, dir);
+    const log = WRITERS[name](scratch.dir);
+    let kernelLog: string | undefined;
+    if (log !== undefined) {
+      const logDir = scratchDir(`rule-tests-${name}-log`);
+      cleanups.push(logDir.remove);
+      kernelLog = join(logDir.dir, 'kernel.log');
+      writeFileSync(kernelLog, log);
+    }
+    done = Promise.resolve(kernelLog === undefined ? { root: scratch.dir } : { root: scratch.dir, kernelLog });
+    written.set(name, done);
   }
-  return dir;
+  return done;
 }
 
 function builtinTestFiles(): { path: string; shown: string }[] {
