@@ -3,7 +3,6 @@ import { parseStack, type StackFrame } from '../parsers/stack.js';
 import type { Classification, SignatureCatalog } from '../signatures/catalog.js';
 import type { KernelLogCapture, Snapshot } from '../snapshot/snapshot.js';
 import { known, unknown, type Fact, type FactMap, type SourceRef } from './fact.js';
-import { lineText } from './read.js';
 import { countByKey, sampleDistinct } from './sample.js';
 import { REMOTE_ACCESS, WAIT_CLASSES } from './tasks.js';
 
@@ -134,10 +133,10 @@ export function kernelLogFacts(snapshot: Snapshot, catalog: SignatureCatalog, fa
     for (const name of names) facts.set(name, unknown(reason ?? 'no kernel log'));
     return;
   }
-  const text = capture.read.text;
-  const ref = (record: KernelLogRecord): SourceRef => ({ path: capture.source, line: record.line, excerpt: lineText(text, record.line) });
-  const frameRef = (frame: StackFrame): SourceRef => ({ path: capture.source, line: frame.line, excerpt: lineText(text, frame.line) });
-  const records = parseKernelLog(text);
+  const records = parseKernelLog(capture.read.text);
+  const byLine = new Map(records.map((r) => [r.line, r]));
+  const ref = (record: KernelLogRecord): SourceRef => ({ path: capture.source, line: record.line, excerpt: excerpt(record) });
+  const frameRef = (frame: StackFrame): SourceRef => ({ path: capture.source, line: frame.line, excerpt: excerpt(byLine.get(frame.line)!) });
   const timed = records.filter((r) => r.time !== null);
   // Lines of a pasted or merged log need not be in time order: the span runs from the earliest to the latest.
   const earliestTimed = timed.reduce<KernelLogRecord | undefined>((a, r) => (a && a.time! <= r.time! ? a : r), undefined);
@@ -209,6 +208,18 @@ export function kernelLogFacts(snapshot: Snapshot, catalog: SignatureCatalog, fa
   const last = kills.at(-1);
   facts.set('kmsg.lastOomVictim', last ? known(`${last.comm} (${last.pid})`, [ref(last.record)]) : known(null, []));
   facts.set('kmsg.lastOomKillAgeSecs', ageOf(last?.record, 'OOM kill'));
+}
+
+const MAX_EXCERPT = 160;
+
+/**
+ * A log line as evidence, as dmesg prints it ("[ 8475.123456] INFO: task ..."): more readable
+ * than a /dev/kmsg record's "6,1200,8475123456,-;" prefix; the line number points at the record.
+ */
+function excerpt(record: KernelLogRecord): string {
+  const time = record.time === null ? '' : `[${record.time.toFixed(6).padStart(12)}] `;
+  const whole = `${time}${record.text}`;
+  return whole.length > MAX_EXCERPT ? `${whole.slice(0, MAX_EXCERPT)}...` : whole;
 }
 
 /** Why the kernel log's facts are unknown, or null when the log was read. */

@@ -236,17 +236,17 @@ describe('kernel log facts', () => {
     assert.equal(v('kmsg.lastOomKillAgeSecs'), 120);
   });
 
-  it('evidence: the log\'s lines with their numbers, the report line and the frames that decided its class', () => {
+  it('evidence: the log\'s lines with their numbers, as dmesg prints them: the report line and the frames that decided its class', () => {
     const facts = factsOf({ source: '/dev/kmsg', read: { ok: true, text: KMSG6 }, readAtSecs: 9620 });
     assert.deepEqual(facts.get('kmsg.hungTaskWaitClass.mutex')?.sources, [
-      { path: '/dev/kmsg', line: 28, excerpt: '3,1227,8600000000,-;INFO: task cat:115 blocked for more than 245 seconds.' },
-      { path: '/dev/kmsg', line: 32, excerpt: '6,1231,8600000004,-; __schedule+0x731/0x960' },
-      { path: '/dev/kmsg', line: 33, excerpt: '6,1232,8600000005,-; schedule+0xb7/0x140' },
-      { path: '/dev/kmsg', line: 34, excerpt: '6,1233,8600000006,-; schedule_preempt_disabled+0x15/0x30' },
-      { path: '/dev/kmsg', line: 35, excerpt: '6,1234,8600000007,-; __mutex_lock.constprop.0+0x3a5/0x6e0' },
+      { path: '/dev/kmsg', line: 28, excerpt: '[ 8600.000000] INFO: task cat:115 blocked for more than 245 seconds.' },
+      { path: '/dev/kmsg', line: 32, excerpt: '[ 8600.000004]  __schedule+0x731/0x960' },
+      { path: '/dev/kmsg', line: 33, excerpt: '[ 8600.000005]  schedule+0xb7/0x140' },
+      { path: '/dev/kmsg', line: 34, excerpt: '[ 8600.000006]  schedule_preempt_disabled+0x15/0x30' },
+      { path: '/dev/kmsg', line: 35, excerpt: '[ 8600.000007]  __mutex_lock.constprop.0+0x3a5/0x6e0' },
     ]);
     assert.deepEqual(facts.get('kmsg.lastOomKillAgeSecs')?.sources, [
-      { path: '/dev/kmsg', line: 52, excerpt: '3,1251,9500000200,-;Out of memory: Killed process 16653 (java) total-vm:12345678kB, anon-rss:9876543kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:20480kB o...' },
+      { path: '/dev/kmsg', line: 52, excerpt: '[ 9500.000200] Out of memory: Killed process 16653 (java) total-vm:12345678kB, anon-rss:9876543kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:20480kB oom_sc...' },
       { path: '/dev/kmsg', excerpt: 'read at 9620.000 s after boot' },
     ]);
   });
