@@ -53,6 +53,19 @@ describe('reading /dev/kmsg', () => {
     assert.deepEqual(capture, { source: join(tmp, 'no-kmsg'), read: { ok: false, error: 'ENOENT' } });
   });
 
+  it('a log that never ends (a printk storm; here /dev/zero) stops at the time bound, keeping the newest within the byte bound', async () => {
+    const started = performance.now();
+    const capture = await readKmsg({ maxBytes: 64 * 1024, maxRecords: 20_000, maxMs: 50 }, Infinity, '/dev/zero');
+    assert.ok(performance.now() - started < 2000, 'stopped');
+    assert.ok(capture.read.ok && capture.read.text.length <= 64 * 1024 && capture.read.text.length > 0, String(capture.read.ok && capture.read.text.length));
+    assert.match(capture.truncated ?? '', /^the oldest \d+ of \d+ records \(procdx keeps at most 20000 records and 65536 bytes\); stopped after \d+ ms, before the end of the log: the newest records are missing$/);
+  });
+
+  it('the run\'s deadline stops it too', async () => {
+    const capture = await readKmsg(KERNEL_LOG_BOUNDS, performance.now() + 20, '/dev/zero');
+    assert.match(capture.truncated ?? '', /stopped after \d+ ms/);
+  });
+
   it('ends at end of file (a container may bind /dev/null there), with the read time on the monotonic clock', async () => {
     const capture = await readKmsg(KERNEL_LOG_BOUNDS, Infinity, '/dev/null');
     assert.deepEqual(capture.read, { ok: true, text: '' });
