@@ -4,7 +4,8 @@ import type { Classification, SignatureCatalog } from '../signatures/catalog.js'
 import type { KernelLogCapture, Snapshot } from '../snapshot/snapshot.js';
 import { known, unknown, type Fact, type FactMap, type SourceRef } from './fact.js';
 import { countByKey, sampleDistinct } from './sample.js';
-import { REMOTE_ACCESS, WAIT_CLASSES } from './tasks.js';
+import { WAIT_CLASSES } from '../signatures/wait-classes.js';
+import { REMOTE_ACCESS } from './tasks.js';
 
 /** One "INFO: task NAME:PID blocked for more than N seconds." report and the call trace printed with it. */
 export interface HungTaskReport {
