@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Report } from '../../src/report/report.js';
 import { writeHealthyTree } from '../fixtures/trees/healthy-tree.js';
+import { healthyKernelLog } from '../fixtures/trees/kernel-logs.js';
 import { writeIoStormTree } from '../fixtures/trees/io-storm-tree.js';
 import { scratchDir } from '../support/scratch.js';
 import { unexplainedGaps } from '../support/tree-gaps.js';
@@ -12,18 +13,25 @@ import { runCli } from './run-cli.js';
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((remove) => remove()));
 
-async function diagnose(write: (dir: string) => unknown): Promise<{ code: number; report: Report }> {
+async function diagnose(write: (dir: string) => unknown, kernelLog?: string): Promise<{ code: number; report: Report }> {
   const scratch = scratchDir('tree');
   cleanups.push(scratch.remove);
   write(scratch.dir);
-  const run = await runCli(['diagnose', '--proc-root', scratch.dir, '--format', 'json']);
+  const logArgs: string[] = [];
+  if (kernelLog !== undefined) {
+    const logDir = scratchDir('tree-log');
+    cleanups.push(logDir.remove);
+    writeFileSync(join(logDir.dir, 'kmsg'), kernelLog);
+    logArgs.push('--kernel-log', join(logDir.dir, 'kmsg'));
+  }
+  const run = await runCli(['diagnose', '--proc-root', scratch.dir, ...logArgs, '--format', 'json']);
   assert.equal(run.stderr, '');
   return { code: run.code, report: JSON.parse(run.stdout) as Report };
 }
 
 describe('a healthy host', () => {
   it('gives no warning or critical finding, exits 0, and evaluates every rule but those on rates', async () => {
-    const { code, report } = await diagnose(writeHealthyTree);
+    const { code, report } = await diagnose(writeHealthyTree, healthyKernelLog());
     assert.equal(code, 0);
     assert.deepEqual(report.findings.filter((f) => f.severity !== 'info').map((f) => f.id), []);
     assert.deepEqual(unexplainedGaps(report.notEvaluated), []);

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Finding } from '../../src/findings/finding.js';
 import type { Report } from '../../src/report/report.js';
 import { compileSchema } from '../../src/schemas.js';
+import { seedKernelLog } from '../fixtures/trees/kernel-logs.js';
 import { writeSeedTree, type SeedManifest } from '../fixtures/trees/seed-tree.js';
 import { scratchDir } from '../support/scratch.js';
 import { unexplainedGaps } from '../support/tree-gaps.js';
@@ -14,6 +15,8 @@ const validateReport = compileSchema<Report>('report.schema.json');
 
 interface Era {
   dir: string;
+  /** The kernel log that goes with the tree (test/fixtures/trees/kernel-logs.ts), given with --kernel-log. */
+  kernelLog: string;
   manifest: SeedManifest;
   json: string;
   report: Report;
@@ -28,9 +31,13 @@ before(async () => {
     const scratch = scratchDir(`seed-${era}`);
     cleanups.push(scratch.remove);
     const manifest = writeSeedTree(scratch.dir, { era });
-    const run = await runCli(['diagnose', '--proc-root', scratch.dir, '--format', 'json']);
+    const logDir = scratchDir(`seed-${era}-log`);
+    cleanups.push(logDir.remove);
+    const kernelLog = join(logDir.dir, 'dmesg.txt');
+    writeFileSync(kernelLog, seedKernelLog(manifest));
+    const run = await runCli(['diagnose', '--proc-root', scratch.dir, '--kernel-log', kernelLog, '--format', 'json']);
     assert.equal(run.stderr, '');
-    eras[era] = { dir: scratch.dir, manifest, json: run.stdout, report: JSON.parse(run.stdout) as Report, code: run.code };
+    eras[era] = { dir: scratch.dir, kernelLog, manifest, json: run.stdout, report: JSON.parse(run.stdout) as Report, code: run.code };
   }
 });
 after(() => cleanups.forEach((remove) => remove()));
@@ -109,6 +116,15 @@ for (const era of ['2.6', '6.x'] as const) {
       assert.ok(f.advice.some((a) => a.command?.startsWith('echo w > /proc/sysrq-trigger') && a.safe === false));
     });
 
+    it(era === '2.6' ? 'the kernel log\'s hung-task reports name the same wait as the stacks: mmap_lock_read' : 'the kernel log has no hung-task report: 6.x waits for the mmap lock killably', () => {
+      const hung = eras[era].report.findings.find((f) => f.rule === 'hung-task-reports-in-log');
+      if (era === '6.x') {
+        assert.equal(hung, undefined);
+        return;
+      }
+      assert.match(hung?.message ?? '', /^The kernel reported 8 tasks hung in D \(10 hung-task reports, .*wait classes of their call traces: mmap_lock_read 8; tasks: ps \(316\), java \(16653\), /);
+    });
+
     it('every rule was evaluated but those on rates and on counters the kernel lacks, and the only findings are the chain', () => {
       const { report, manifest } = eras[era];
       // The seed has no /proc/pressure (2.6; and RHEL-style kernels boot with psi=0) and 2.6 has no MemAvailable or oom_kill.
@@ -119,7 +135,7 @@ for (const era of ['2.6', '6.x'] as const) {
         'high-order-fragmentation@zone:0/Normal',
         // 2.6.32's readers wait uninterruptibly, so the hung-task detector spent its ten reports on them;
         // 6.x's wait killably and were never reported.
-        ...(era === '2.6' ? ['hung-task-warnings-exhausted@host'] : []),
+        ...(era === '2.6' ? ['hung-task-reports-in-log@host', 'hung-task-warnings-exhausted@host'] : []),
         'load-high-cpus-idle@host',
         // 2.6.32 has no MemAvailable; on 6.x the same meminfo gives 7% available.
         ...(era === '6.x' ? ['memory-available-low@host'] : []),
@@ -204,7 +220,7 @@ describe('the seed outage: text report and replay', () => {
   it('capture, then diagnose --snapshot elsewhere: the same findings, byte for byte', async () => {
     const archive = join(eras['2.6'].dir, '..', `${basename(eras['2.6'].dir)}.tar.gz`);
     cleanups.push(() => rmSync(archive, { force: true }));
-    const capture = await runCli(['capture', '--proc-root', eras['2.6'].dir, '-o', archive]);
+    const capture = await runCli(['capture', '--proc-root', eras['2.6'].dir, '--kernel-log', eras['2.6'].kernelLog, '-o', archive]);
     assert.equal(capture.code, 0, capture.stderr);
     assert.equal(capture.stdout, `${archive}\n`);
     const replay = await runCli(['diagnose', '--snapshot', archive, '--format', 'json']);
@@ -215,7 +231,7 @@ describe('the seed outage: text report and replay', () => {
   });
 
   it('two runs on the same tree give byte-identical JSON', async () => {
-    const again = await runCli(['diagnose', '--proc-root', eras['2.6'].dir, '--format', 'json']);
+    const again = await runCli(['diagnose', '--proc-root', eras['2.6'].dir, '--kernel-log', eras['2.6'].kernelLog, '--format', 'json']);
     assert.equal(again.stdout, eras['2.6'].json);
   });
 });
