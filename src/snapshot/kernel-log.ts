@@ -49,10 +49,7 @@ export async function readKmsg(bounds: KernelLogBounds = KERNEL_LOG_BOUNDS, dead
   const started = performance.now();
   const stopAt = Math.min(started + bounds.maxMs, deadline);
   const buffer = Buffer.allocUnsafe(RECORD_BUFFER);
-  const kept: string[] = [];
-  const sizes: number[] = [];
-  let first = 0;
-  let bytes = 0;
+  const ring = new RecordRing(bounds.maxBytes, bounds.maxRecords);
   let read = 0;
   let overwritten = 0;
   let stopped: string | null = null;
@@ -74,16 +71,8 @@ export async function readKmsg(bounds: KernelLogBounds = KERNEL_LOG_BOUNDS, dead
         break;
       }
       if (n === 0) break;
-      kept.push(buffer.toString('utf8', 0, n));
-      sizes.push(n);
-      bytes += n;
+      ring.push(buffer, n);
       read++;
-      while (kept.length - first > bounds.maxRecords || bytes > bounds.maxBytes) bytes -= sizes[first++]!;
-      if (first >= CHECK_EVERY * 16) {
-        kept.splice(0, first);
-        sizes.splice(0, first);
-        first = 0;
-      }
       if (read % CHECK_EVERY === 0) {
         if (performance.now() > stopAt) {
           stopped = `stopped after ${Math.round(performance.now() - started)} ms, before the end of the log: the newest records are missing`;
@@ -97,13 +86,73 @@ export async function readKmsg(bounds: KernelLogBounds = KERNEL_LOG_BOUNDS, dead
   }
   const readAtSecs = Math.round(Number(process.hrtime.bigint() / 1000n)) / 1e6;
   const notes: string[] = [];
-  const dropped = read - (kept.length - first);
+  const dropped = read - ring.count;
   if (dropped > 0) notes.push(`the oldest ${dropped} of ${read} records (procdx keeps at most ${bounds.maxRecords} records and ${bounds.maxBytes} bytes)`);
   if (overwritten > 0) notes.push(`records overwritten by the kernel while procdx read (${overwritten} times)`);
   if (stopped) notes.push(stopped);
-  const capture: KernelLogCapture = { source: path, read: { ok: true, text: kept.slice(first).join('') }, readAtSecs };
+  const capture: KernelLogCapture = { source: path, read: { ok: true, text: ring.text() }, readAtSecs };
   if (notes.length > 0) capture.truncated = notes.join('; ');
   return capture;
+}
+
+/**
+ * The newest records within a byte and a record bound, in one buffer allocated up front: a
+ * record is copied in at the write position (wrapping around), and the oldest are dropped as
+ * bounds require. A host whose log never ends (a printk storm) costs time, bounded elsewhere,
+ * and no memory beyond this.
+ */
+class RecordRing {
+  private readonly bytes: Buffer;
+  /** Start and length of each kept record, oldest first, as a circular queue. */
+  private readonly starts: Int32Array;
+  private readonly lengths: Int32Array;
+  private head = 0;
+  count = 0;
+  private used = 0;
+  private write = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly maxRecords: number,
+  ) {
+    this.bytes = Buffer.allocUnsafe(maxBytes);
+    this.starts = new Int32Array(maxRecords);
+    this.lengths = new Int32Array(maxRecords);
+  }
+
+  push(record: Buffer, length: number): void {
+    if (length > this.maxBytes) return;
+    while (this.count > 0 && (this.count >= this.maxRecords || this.used + length > this.maxBytes)) {
+      this.used -= this.lengths[this.head]!;
+      this.head = (this.head + 1) % this.maxRecords;
+      this.count--;
+    }
+    const first = Math.min(length, this.maxBytes - this.write);
+    record.copy(this.bytes, this.write, 0, first);
+    if (first < length) record.copy(this.bytes, 0, first, length);
+    const slot = (this.head + this.count) % this.maxRecords;
+    this.starts[slot] = this.write;
+    this.lengths[slot] = length;
+    this.count++;
+    this.used += length;
+    this.write = (this.write + length) % this.maxBytes;
+  }
+
+  /** The kept records in order, as one text. */
+  text(): string {
+    const out = Buffer.allocUnsafe(this.used);
+    let at = 0;
+    for (let i = 0; i < this.count; i++) {
+      const slot = (this.head + i) % this.maxRecords;
+      const start = this.starts[slot]!;
+      const length = this.lengths[slot]!;
+      const first = Math.min(length, this.maxBytes - start);
+      this.bytes.copy(out, at, start, start + first);
+      if (first < length) this.bytes.copy(out, at + first, 0, length - first);
+      at += length;
+    }
+    return out.toString('utf8');
+  }
 }
 
 /**

@@ -61,6 +61,25 @@ describe('reading /dev/kmsg', () => {
     assert.match(capture.truncated ?? '', /^the oldest \d+ of \d+ records \(procdx keeps at most 20000 records and 65536 bytes\); stopped after \d+ ms, before the end of the log: the newest records are missing$/);
   });
 
+  it('keeps exactly the newest records within both bounds, whatever the wrap-around of its buffer', async () => {
+    // A regular file reads in chunks of the reader's 16 KiB buffer: each chunk stands for a record.
+    const data = Buffer.from(Array.from({ length: 1_000_000 }, (_, i) => 97 + ((i * 7919) % 26)));
+    const file = join(tmp, 'records.bin');
+    writeFileSync(file, data);
+    for (const [maxBytes, maxRecords] of [[50_000, 1000], [40_000, 2], [16384 * 3, 10], [100_000_000, 5]] as const) {
+      const capture = await readKmsg({ maxBytes, maxRecords, maxMs: 60_000 }, Infinity, file);
+      const kept: Buffer[] = [];
+      let bytes = 0;
+      for (let at = 0; at < data.length; at += 16384) {
+        kept.push(data.subarray(at, at + 16384));
+        bytes += kept.at(-1)!.length;
+        while (kept.length > maxRecords || bytes > maxBytes) bytes -= kept.shift()!.length;
+      }
+      assert.ok(capture.read.ok && capture.read.text === Buffer.concat(kept).toString('latin1'), `${maxBytes} bytes, ${maxRecords} records`);
+      assert.equal(capture.truncated, `the oldest ${62 - kept.length} of 62 records (procdx keeps at most ${maxRecords} records and ${maxBytes} bytes)`);
+    }
+  });
+
   it('the run\'s deadline stops it too', async () => {
     const capture = await readKmsg(KERNEL_LOG_BOUNDS, performance.now() + 20, '/dev/zero');
     assert.match(capture.truncated ?? '', /stopped after \d+ ms/);
