@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { loadRules, RuleLoadError, ruleSetSources } from '../../src/rules/load.js';
 import { MAX_RULE_FILE_BYTES } from '../../src/rules/yaml-file.js';
 import { loadSignatureCatalog, SignatureCatalogError } from '../../src/signatures/catalog.js';
 import { runCli } from '../e2e/run-cli.js';
 import { repoRoot } from '../support/paths.js';
+import { ruleDirs } from '../support/rule-dirs.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'procdx-rules-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, ruleDir } = ruleDirs('rules');
 
 const GOOD = `id: many-d
 title: Many D tasks
@@ -34,14 +33,6 @@ const BILLION_LAUGHS = [
   }),
   '',
 ].join('\n');
-
-let n = 0;
-function ruleDir(files: Record<string, string>): string {
-  const dir = join(tmp, `set${n++}`);
-  mkdirSync(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
 
 function loadErrors(files: Record<string, string>): string[] {
   const dir = ruleDir(files);

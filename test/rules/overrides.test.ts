@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ENTITY_KINDS, known, type EntityKind, type FactSet } from '../../src/facts/fact.js';
 import { evaluate } from '../../src/rules/evaluate.js';
 import { loadRules, RuleLoadError, ruleSetSources, type RuleSetSource } from '../../src/rules/load.js';
 import type { Rule } from '../../src/rules/rule.js';
+import { ruleDirs } from '../support/rule-dirs.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'procdx-overrides-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-let n = 0;
-function ruleDir(files: Record<string, string>): string {
-  const dir = join(tmp, `set${n++}`);
-  mkdirSync(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+const { tmp, ruleDir } = ruleDirs('overrides');
 
 const builtin = (): RuleSetSource[] => ruleSetSources([], join(tmp, 'no-site-dir'));
 

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeHealthyTree } from '../fixtures/trees/healthy-tree.js';
 import { runCli } from '../e2e/run-cli.js';
 import { repoRoot } from '../support/paths.js';
 import { scratchDir } from '../support/scratch.js';
+import { ruleDirs } from '../support/rule-dirs.js';
 
 /** `procdx rules test` and `procdx rules validate` on a site rule set in a temp directory. */
 
-const tmp = mkdtempSync(join(tmpdir(), 'procdx-rule-tests-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const { ruleDir: site } = ruleDirs('rule-tests');
 
 const SITE_RULE = `id: zabbix-agents-in-d
 title: Many zabbix_agentd tasks in D
@@ -74,14 +73,6 @@ const FAILING = `cases:
         severity: critical
     silent: [d-task-pileup]
 `;
-
-let n = 0;
-function site(files: Record<string, string>): string {
-  const dir = join(tmp, `site${n++}`);
-  mkdirSync(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
 
 describe('procdx rules test', () => {
   it('passing cases: each listed as ok, the last line "2 passed, 0 failed", exit 0', async () => {
