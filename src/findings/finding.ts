@@ -9,6 +9,8 @@ export interface Evidence {
   /** Present when the fact was tested by a condition: the operator and the threshold it was compared with. */
   operator?: string;
   threshold?: FactValue;
+  /** The rule's param the threshold came from (a site can change it with an override). */
+  param?: string;
   /** The condition sat under `not`: it held because this comparison was false. */
   negated?: boolean;
   /** Present when the value is unknown (a fact only cited in the message). */

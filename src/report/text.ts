@@ -153,7 +153,7 @@ export function evidenceLines(e: Evidence, width: number, limit?: number, w: Rep
   if (e.unknown !== undefined) {
     text = `${e.fact} unknown: ${e.unknown}`;
   } else if (e.operator) {
-    const test = `${OPERATOR_SYMBOLS[e.operator] ?? e.operator} ${show(e.threshold ?? null)}`;
+    const test = `${OPERATOR_SYMBOLS[e.operator] ?? e.operator} ${show(e.threshold ?? null)}${e.param ? `, param ${e.param}` : ''}`;
     text = `${e.fact} = ${show(e.value)}${unit}  (${e.negated ? `not ${test}` : test})`;
   } else {
     text = `${e.fact} = ${show(e.value)}${unit}`;

@@ -90,7 +90,7 @@ export function resolveParams(condition: ConditionSpec, params: Params, at = '/c
           message: `${c.fact} ${c.operator} needs ${needs.what}, not ${Array.isArray(resolved) ? 'a list' : JSON.stringify(resolved)} (at ${pointer.slice(1).replace(/\/([0-9]+)/g, '[$1]').replace(/\//g, '.')})`,
         });
       }
-      return { fact: c.fact, operator: c.operator, value: resolved };
+      return { fact: c.fact, operator: c.operator, value: resolved, param: name };
     }
     if ('all' in c) return { all: c.all.map((x, i) => resolve(x, `${pointer}/all/${i}`)) };
     if ('any' in c) return { any: c.any.map((x, i) => resolve(x, `${pointer}/any/${i}`)) };

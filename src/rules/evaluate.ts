@@ -131,6 +131,7 @@ function buildFinding(rule: Rule, subject: Subject, global: FactView, entity: Fa
       sources: fact.sources,
     };
     if (fact.unit) item.unit = fact.unit;
+    if (outcome.leaf.param) item.param = outcome.leaf.param;
     if (outcome.negated) item.negated = true;
     evidence.push(item);
     cited.add(outcome.leaf.fact);

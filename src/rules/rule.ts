@@ -17,6 +17,8 @@ export interface Leaf {
   fact: string;
   operator: Operator;
   value: FactScalar | FactScalar[] | { fact: string };
+  /** The param the value came from, so that evidence can say which threshold a site may tune. */
+  param?: string;
 }
 export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | Leaf;
 

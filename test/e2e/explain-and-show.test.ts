@@ -25,7 +25,7 @@ describe('procdx explain', () => {
     const r = await runCli(['explain', reportFile, '--finding', 'mmap-lock-proc-readers']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^CRITICAL {2}mmap-lock-proc-readers@pid:16653$/m);
-    assert.match(r.stdout, /^ {6}- target\.mmapLockReaders = 6053 threads \(>= 3\)$/m);
+    assert.match(r.stdout, /^ {6}- target\.mmapLockReaders = 6053 threads \(>= 3, param minReaders\)$/m);
     assert.match(r.stdout, /^ {8}\/proc\/12566\/fd\/4 killall5 \(12566\) -> \/proc\/16653\/cmdline$/m);
     assert.doesNotMatch(r.stdout, /more sources in --format json/, 'explain leaves no source out');
     assert.match(r.stdout, /Builds on, down to the observations\n {4}- d-task-pileup@host: .*\n {6}- load-high-cpus-idle@host: /);

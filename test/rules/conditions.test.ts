@@ -83,7 +83,13 @@ describe('resolveParams', () => {
       { min: 4, states: ['S', 'R'] },
     );
     assert.deepEqual(problems, []);
-    assert.deepEqual(condition, { all: [{ fact: 'a.n', operator: 'greaterThan', value: 4 }, { not: { fact: 'a.s', operator: 'in', value: ['S', 'R'] } }, { fact: 'a.n', operator: 'lessThan', value: { fact: 'a.limit' } }] });
+    assert.deepEqual(condition, {
+      all: [
+        { fact: 'a.n', operator: 'greaterThan', value: 4, param: 'min' },
+        { not: { fact: 'a.s', operator: 'in', value: ['S', 'R'], param: 'states' } },
+        { fact: 'a.n', operator: 'lessThan', value: { fact: 'a.limit' } },
+      ],
+    });
     assert.equal(compileCondition(condition)(lookup), false);
   });
 

@@ -40,7 +40,7 @@ describe('overrides across three rule sets: built-in, site, command line', () =>
 
   it('a param override changes the threshold the conditions hold; the fields it does not give stay built-in', () => {
     assert.deepEqual(pileup.params, { minDTasks: 20 });
-    assert.deepEqual(pileup.conditions, { all: [{ fact: 'tasks.threads.dNotFrozen', operator: 'greaterThanInclusive', value: 20 }] });
+    assert.deepEqual(pileup.conditions, { all: [{ fact: 'tasks.threads.dNotFrozen', operator: 'greaterThanInclusive', value: 20, param: 'minDTasks' }] });
     assert.equal(pileup.severity, 'warning');
     assert.equal(pileup.title, 'Tasks piling up in uninterruptible sleep (D)');
     assert.equal(pileup.advice?.length, 2);
@@ -73,7 +73,14 @@ describe('overrides across three rule sets: built-in, site, command line', () =>
     assert.ok(f, `no d-task-pileup finding: ${findings.map((x) => x.id).join(', ')}`);
     assert.equal(f.severity, 'warning');
     assert.equal(f.message, '30 threads in D (site threshold 20)');
-    assert.deepEqual(f.evidence[0], { fact: 'tasks.threads.dNotFrozen', value: 30, operator: 'greaterThanInclusive', threshold: 20, sources: [{ path: 'stat', excerpt: 'procs_blocked 30' }] });
+    assert.deepEqual(f.evidence[0], {
+      fact: 'tasks.threads.dNotFrozen',
+      value: 30,
+      operator: 'greaterThanInclusive',
+      threshold: 20,
+      param: 'minDTasks',
+      sources: [{ path: 'stat', excerpt: 'procs_blocked 30' }],
+    });
     assert.equal(f.ruleFile, 'rules/tasks/d-task-pileup.yaml');
     assert.deepEqual(f.because, [], 'load-high-cpus-idle, which it builds on, is disabled');
   });
@@ -176,9 +183,9 @@ describe('a rule with every kind of param', () => {
     const [rule] = loadRules([{ dir, origin: dir }]) as [Rule];
     assert.deepEqual(rule.conditions, {
       all: [
-        { fact: 'thread.state', operator: 'equal', value: 'D' },
-        { fact: 'thread.state', operator: 'in', value: ['D', 'S'] },
-        { fact: 'thread.tid', operator: 'greaterThan', value: 3 },
+        { fact: 'thread.state', operator: 'equal', value: 'D', param: 'state' },
+        { fact: 'thread.state', operator: 'in', value: ['D', 'S'], param: 'states' },
+        { fact: 'thread.tid', operator: 'greaterThan', value: 3, param: 'min' },
       ],
     });
   });
