@@ -98,6 +98,12 @@ describe('rule texts in other languages', () => {
     assert.deepEqual(lintRules([rule!], ['ja']).map((x) => x.message)[0], 'no ja text for title, description, message, advice[0], advice[1]: shown in English');
   });
 
+  it('rules lint finds a translation that shows other facts than the English text', () => {
+    const drift = `${RULE}translations:\n  zh-CN:\n    message: "{{ tasks.threads.total }} 个任务"\n`;
+    const [rule] = load({ 'many-d.yaml': drift });
+    assert.ok(lintRules([rule!]).some((x) => x.message === 'zh-CN message lacks tasks.threads.D and adds tasks.threads.total of the English text: its readers see other values'));
+  });
+
   it('the built-in rules load with their translations', () => {
     const rules = loadRules(ruleSetSources([], join(tmp, 'no-site')));
     assert.ok(rules.some((r) => r.translations?.['zh-CN']));
