@@ -65,6 +65,16 @@ describe('procdx history', () => {
     assert.equal(JSON.stringify((JSON.parse(r.stdout) as Report).findings), JSON.stringify(stored.findings));
   });
 
+  it('a run in zh-CN replays in zh-CN, byte for byte, whatever the locale of the replay', async () => {
+    const zh = await runCli(['diagnose', '--proc-root', seed.dir, '--format', 'json', '--lang', 'zh-CN'], env);
+    const id = recordedId(zh.stderr);
+    const r = await runCli(['history', 'replay', id, '--format', 'json'], { ...env, LANG: 'C' });
+    assert.equal(r.stderr, '');
+    const replayed = JSON.parse(r.stdout) as Report;
+    assert.equal(replayed.lang, 'zh-CN');
+    assert.equal(JSON.stringify(replayed.findings), JSON.stringify((JSON.parse(zh.stdout) as Report).findings));
+  });
+
   it('a live run replays to the same findings', async () => {
     const live = await runCli(['diagnose', '--format', 'json'], env);
     const id = recordedId(live.stderr);
