@@ -1,9 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { diagnoseSnapshot, diagnoseSource, loadRuleBase, type Diagnosis, type RuleBase } from '../diagnose.js';
 import { factsToJson } from '../facts/serialize.js';
 import { exitCodeFor, EXIT, type Report } from '../report/report.js';
 import { formatJson } from '../report/json.js';
+import { formatMarkdown } from '../report/markdown.js';
+import { OutputError, writeFileAtomic } from '../report/output.js';
+import { formatPrometheus, type RunTiming } from '../report/prometheus.js';
 import { addHistoryCommands, recordRun, storePath } from '../history/cli.js';
 import { HistoryError } from '../history/store.js';
 import { ExplainError, formatExplain, type ExplainOptions } from '../report/explain.js';
@@ -21,6 +25,23 @@ import { collect, DEFAULT_COLLECT, type CollectOptions } from '../snapshot/colle
 import { DirSource } from '../snapshot/dir-source.js';
 import { compileSchema } from '../schemas.js';
 import { VERSION } from '../version.js';
+
+const FORMATS = ['text', 'json', 'markdown', 'prometheus'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** One report in the chosen format. Text is for people: colour and width only where stdout is a terminal. */
+function render(report: Report, format: Format, options: { width: number; color: boolean; timing: RunTiming }): string {
+  switch (format) {
+    case 'json':
+      return formatJson(report);
+    case 'markdown':
+      return formatMarkdown(report);
+    case 'prometheus':
+      return formatPrometheus(report, options.timing);
+    case 'text':
+      return formatText(report, { width: options.width, color: options.color });
+  }
+}
 
 /** Live runs sample /proc/stat twice at least this far apart, for CPU utilisation. */
 const LIVE_STAT_INTERVAL_MS = 250;
@@ -72,26 +93,35 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addOption(procRoot())
     .addOption(kernelLog())
     .addOption(rulesDirs())
-    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--format <format>', 'report format: text for people (the default, also in pipes), json for scripts, markdown for tickets, prometheus for node_exporter\'s textfile collector')
+        .choices(FORMATS)
+        .default('text'),
+    )
+    .option('-o, --output <file>', 'write the report to this file instead of stdout, atomically (a temporary file in the same directory, then rename)')
     .addOption(snapshotFile())
     .addOption(deadline())
     .addOption(verbose())
     .option('--store <path>', 'record the run in this history database (default: /var/lib/procdx/history.db as root, ~/.local/state/procdx/history.db otherwise; PROCDX_STORE=none turns it off)')
     .option('--no-store', 'do not record the run')
     .option('--lang <tag>', 'language of titles, messages and advice (en, zh-CN); default: from LC_ALL, LC_MESSAGES or LANG')
-    .addHelpText('after', '\nExit codes: 0 nothing above info, 1 warning, 2 critical, 3 could not run.')
-    .action(async (opts: CollectFlags & { rules?: string[]; format: 'text' | 'json'; store?: string | false; lang?: string }) => {
+    .addHelpText('after', '\nExit codes: 0 nothing above info, 1 warning, 2 critical, 3 could not run (also when --output cannot be written).')
+    .action(async (opts: CollectFlags & { rules?: string[]; format: Format; output?: string; store?: string | false; lang?: string }) => {
+      const startedMs = performance.now();
       const base = ruleBase(opts.rules);
       const started = new Date().toISOString();
       const { lang, note } = chooseLang(opts.lang, io.env, ruleLanguages(base.rules));
       if (note) io.stderr.write(`procdx: ${note}\n`);
       const result = await diagnosis(opts, base, io, lang);
       const { report } = result;
-      io.stdout.write(
-        opts.format === 'json'
-          ? formatJson(report)
-          : formatText(report, { width: io.stdout.isTTY ? (io.stdout.columns ?? 80) : 80, color: useColor(io) }),
-      );
+      const toFile = opts.output !== undefined;
+      const rendered = render(report, opts.format, {
+        width: !toFile && io.stdout.isTTY ? (io.stdout.columns ?? 80) : 80,
+        color: !toFile && useColor(io),
+        timing: { durationSeconds: (performance.now() - startedMs) / 1000, finishedAtSeconds: Date.now() / 1000 },
+      });
+      if (toFile) writeFileAtomic(opts.output!, rendered);
+      else io.stdout.write(rendered);
       exitCode = exitCodeFor(report);
       const store = storePath(opts.store, io.env);
       if (store !== null) await recordRun(store, result, base, ['procdx', ...argv.slice(2)], started, io);
@@ -278,7 +308,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stderr.write(`procdx: the rules could not be loaded; nothing was run. Fix these and try again:\n${err.errors.map((e) => `  ${e}`).join('\n')}\n`);
       return EXIT.couldNotRun;
     }
-    if (err instanceof UsageError || err instanceof SnapshotArchiveError || err instanceof ExplainError || err instanceof HistoryError) {
+    if (err instanceof UsageError || err instanceof SnapshotArchiveError || err instanceof ExplainError || err instanceof HistoryError || err instanceof OutputError) {
       io.stderr.write(`procdx: ${err.message}\n`);
       return EXIT.couldNotRun;
     }

@@ -60,7 +60,7 @@ export function formatText(report: Report, options: TextOptions): string {
   return `${out.join('\n')}\n`;
 }
 
-type Style = ReturnType<typeof styler>;
+export type Style = ReturnType<typeof styler>;
 
 export function styler(color: boolean) {
   const sgr = (code: string) => (text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -82,7 +82,7 @@ function byImportance(a: Finding, b: Finding): number {
 }
 
 /** Numbers findings in the order the chain shows them: depth first from each root. */
-function chainOrder(findings: Finding[]): Map<string, number> {
+export function chainOrder(findings: Finding[]): Map<string, number> {
   const byId = new Map(findings.map((f) => [f.id, f]));
   const order = new Map<string, number>();
   const visit = (f: Finding): void => {
@@ -99,7 +99,8 @@ function children(f: Finding, byId: Map<string, Finding>): Finding[] {
   return f.because.map((id) => byId.get(id)).filter((c): c is Finding => c !== undefined).sort(byImportance);
 }
 
-function chainTree(findings: Finding[], numbering: Map<string, number>, style: Style, width: number, w: ReportWords): string[] {
+/** The chain as a tree, one line per finding (clipped to the width), root causes first. */
+export function chainTree(findings: Finding[], numbering: Map<string, number>, style: Style, width: number, w: ReportWords): string[] {
   const byId = new Map(findings.map((f) => [f.id, f]));
   const lines: string[] = [];
   const shown = new Set<string>();
