@@ -7,9 +7,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI in-process, as `procdx ARGS...`, capturing stdout and stderr (not TTYs unless `tty` says so). */
-/** Tests do not record their runs in the machine's history unless they give PROCDX_STORE. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = { PROCDX_STORE: 'none' }, tty: { stderr?: boolean } = {}): Promise<CliResult> {
+/**
+ * Runs the CLI in-process, as `procdx ARGS...`, capturing stdout and stderr (not TTYs unless `tty`
+ * says so; a TTY stdout is `columns` wide, 80 by default). Tests do not record their runs in the
+ * machine's history unless they give PROCDX_STORE.
+ */
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = { PROCDX_STORE: 'none' },
+  tty: { stderr?: boolean; stdout?: boolean; columns?: number } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>
@@ -20,6 +27,7 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = { PROCDX_S
       },
     });
   const err = Object.assign(sink((s) => (stderr += s)), { isTTY: tty.stderr ?? false });
-  const code = await main(['node', 'procdx', ...args], { stdout: sink((s) => (stdout += s)), stderr: err, env });
+  const out = Object.assign(sink((s) => (stdout += s)), tty.stdout ? { isTTY: true, columns: tty.columns ?? 80 } : { isTTY: false });
+  const code = await main(['node', 'procdx', ...args], { stdout: out, stderr: err, env });
   return { code, stdout, stderr };
 }
