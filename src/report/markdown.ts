@@ -126,8 +126,9 @@ function cell(text: string): string {
   return text.replace(/(?<!\\)\|/g, '\\|');
 }
 
-/** A fenced code block, its fence longer than any backtick run inside. */
-export function block(lines: string[], lang: string): string[] {
+/** A fenced code block, its fence longer than any backtick run inside; a line break inside a line (a process name may hold one) becomes a space. */
+export function block(given: string[], lang: string): string[] {
+  const lines = given.map((l) => l.replace(/[\r\n]/g, ' '));
   const longest = Math.max(2, ...lines.flatMap((l) => l.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   return [`${fence}${lang}`, ...lines, fence];

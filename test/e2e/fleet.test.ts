@@ -117,7 +117,7 @@ describe('the systemd units and the cron line', () => {
       assert.match(sick, /^node_textfile_scrape_error 0$/m);
       const findings = (text: string) => text.split('\n').filter((l) => l.startsWith('procdx_finding{')).sort();
       assert.deepEqual(findings(sick), findings(seed));
-      assert.equal(findings(sick).length, 10);
+      assert.ok(findings(sick).length >= 10, 'every finding of the seed outage');
     } finally {
       child.kill();
     }
@@ -141,7 +141,7 @@ describe('the alert rules', () => {
     assert.match(r.stdout, /SUCCESS/);
   });
 
-  it('on the seed outage\'s real output, the three critical findings page and the six warnings warn', (t) => {
+  it('on the seed outage\'s real output, every critical finding pages and every warning warns', (t) => {
     if (!promtool) return t.skip(missing('promtool', 'prometheus'));
     // Every sample of the golden file becomes a series of a host scraped every minute for 30 minutes.
     const series = readFileSync(SEED_PROM, 'utf8')
@@ -167,8 +167,10 @@ describe('the alert rules', () => {
     });
     const critical = alerts('critical');
     const warning = alerts('warning');
-    assert.equal(critical.length, 3);
-    assert.equal(warning.length, 6);
+    const counted = (severity: string) => Number(readFileSync(SEED_PROM, 'utf8').split('\n').find((l) => l.startsWith(`procdx_findings{severity="${severity}"} `))!.split(' ')[1]);
+    assert.equal(critical.length, counted('critical'));
+    assert.equal(warning.length, counted('warning'));
+    assert.ok(critical.length >= 3 && warning.length >= 6, 'the seed outage has its 3 criticals and 6 warnings at least');
     const test = {
       rule_files: [ALERTS],
       evaluation_interval: '1m',

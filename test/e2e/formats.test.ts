@@ -155,7 +155,7 @@ describe('markdown on the seed outage, rendered by GitHub\'s renderer (cmark-gfm
     const report = JSON.parse(runs.json.stdout) as Report;
     const rows = [...html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<t[hd][^>]*>/g)].length);
     assert.deepEqual(rows, Array(report.findings.length + 1).fill(4), 'a header row and one row of 4 cells per finding');
-    assert.equal([...html.matchAll(/<h4>\[\d+\] (CRITICAL|WARNING|INFO): /g)].length, report.findings.length);
+    assert.equal([...html.matchAll(/<h3>\[\d+\] (CRITICAL|WARNING|INFO): /g)].length, report.findings.length);
     const commands = report.findings.flatMap((f) => f.advice.filter((a) => a.command).map((a) => a.command!));
     const shBlocks = [...html.matchAll(/<pre><code class="language-sh">([\s\S]*?)<\/code><\/pre>/g)].map((m) => m[1]!.replace(/&quot;/g, '"').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&'));
     assert.deepEqual(shBlocks.sort(), commands.map((c) => `${c}\n`).sort());

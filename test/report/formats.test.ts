@@ -120,3 +120,18 @@ describe('markdown format', () => {
     assert.ok(md.includes('- Think\n'), md);
   });
 });
+
+describe('the report\'s language', () => {
+  const zh = (): Report => ({ ...report([hostileFinding]), lang: 'zh-CN' });
+
+  it('markdown: the words around the findings follow it; ids, commands and the table stay whole', () => {
+    const md = formatMarkdown(zh());
+    for (const words of ['**证据**', '**建议**', '*只读:*', '**参考资料**', '### 未读取', '进程 a\\|b\\*c\\_\\`d"e\\\\f g (7)']) assert.ok(md.includes(words), `${words} in\n${md}`);
+    assert.ok(md.includes('| # | severity | finding | subject |'));
+  });
+
+  it('prometheus: labels stay English, so a series keeps its identity whatever the locale', () => {
+    const lines = (r: Report) => formatPrometheus(r, TIMING).split('\n').filter((l) => l.startsWith('procdx_finding{'));
+    assert.deepEqual(lines(zh()), lines(report([hostileFinding])));
+  });
+});
