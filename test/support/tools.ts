@@ -19,7 +19,7 @@ export function which(program: string): string | null {
   return null;
 }
 
-/** The reason a test skips when `program` is absent, naming the Debian package that has it. */
-export function missing(program: string, debianPackage: string): string {
-  return `${program} is not installed (apt-get install --no-install-recommends ${debianPackage}; .ci/run does)`;
+/** The reason a test skips when `program` is absent, naming the Debian package that has it and whether .ci/run installs it. */
+export function missing(program: string, debianPackage: string, ciInstalls = true): string {
+  return `${program} is not installed (apt-get install --no-install-recommends ${debianPackage}${ciInstalls ? '; .ci/run does' : ''})`;
 }
