@@ -20,6 +20,8 @@ export interface ReportWords {
   forSubjects: (n: number) => string;
   moreSources: (n: number) => string;
   rule: (id: string, file: string) => string;
+  /** Between two parts of one line (subject; rule). */
+  separator: string;
   subject: (s: Subject) => string;
 }
 
@@ -38,10 +40,11 @@ const EN: ReportWords = {
   readOnly: 'read-only',
   changesSystem: 'changes the system',
   unmarked: 'unmarked',
-  above: '(above)',
+  above: ' (above)',
   forSubjects: (n) => ` (for ${n} ${n === 1 ? 'subject' : 'subjects'})`,
   moreSources: (n) => `(${n} more sources in --format json)`,
   rule: (id, file) => `rule ${id} (${file})`,
+  separator: '; ',
   subject: describeSubject,
 };
 
@@ -64,6 +67,7 @@ const ZH_CN: ReportWords = {
   forSubjects: (n) => `（涉及 ${n} 个对象）`,
   moreSources: (n) => `（另有 ${n} 条来源，见 --format json）`,
   rule: (id, file) => `规则 ${id}（${file}）`,
+  separator: '；',
   subject: (s) => {
     switch (s.kind) {
       case 'host':

@@ -107,7 +107,7 @@ export function chainTree(findings: Finding[], numbering: Map<string, number>, s
   const walk = (f: Finding, prefix: string, branch: string): void => {
     const again = shown.has(f.id);
     shown.add(f.id);
-    const label = `[${numbering.get(f.id)}] ${style.severity(f.severity)} ${f.rule}  ${w.subject(f.subject)}${again ? ` ${w.above}` : ''}`;
+    const label = `[${numbering.get(f.id)}] ${style.severity(f.severity)} ${f.rule}  ${w.subject(f.subject)}${again ? w.above : ''}`;
     lines.push(clip(`  ${prefix}${branch}${label}`, width + (label.length - strip(label).length)));
     if (again) return;
     const kids = children(f, byId);
@@ -121,7 +121,7 @@ export function chainTree(findings: Finding[], numbering: Map<string, number>, s
 function findingBlock(f: Finding, numbering: Map<string, number>, style: Style, width: number, w: ReportWords): string[] {
   const lines: string[] = [];
   lines.push(`[${numbering.get(f.id)}] ${style.severity(f.severity)}  ${style.bold(f.title)}`);
-  lines.push(...wrap(`${w.subject(f.subject)}; ${w.rule(f.rule, f.ruleFile)}`, width, '      ', '    '));
+  lines.push(...wrap(`${w.subject(f.subject)}${w.separator}${w.rule(f.rule, f.ruleFile)}`, width, '      ', '    '));
   lines.push(...wrap(f.message, width, '    '));
   lines.push('    ' + style.bold(w.evidence));
   for (const e of f.evidence) lines.push(...evidenceLines(e, width, undefined, w));
