@@ -6,13 +6,32 @@ import { schemasDir } from './paths.js';
 /**
  * Compiles one of the schemas in schemas/, with the others registered so that `$ref`s between them
  * (report -> facts) resolve. All errors are reported; union types are allowed as the schemas use them.
+ * One Ajv instance serves the whole process, and each schema is compiled once: rules and
+ * signatures load on every run, and compiling is most of their load time.
  */
 export function compileSchema<T>(name: string): ValidateFunction<T> {
+  const compiled = validators.get(name);
+  if (compiled) return compiled as ValidateFunction<T>;
+  const ajv = registry();
+  const validate = ajv.compile<T>(schemas.get(name) ?? (JSON.parse(readFileSync(join(schemasDir, name), 'utf8')) as object));
+  validators.set(name, validate);
+  return validate;
+}
+
+const validators = new Map<string, ValidateFunction>();
+const schemas = new Map<string, object>();
+let ajvInstance: Ajv | undefined;
+
+function registry(): Ajv {
+  if (ajvInstance) return ajvInstance;
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
   // The facts schema documents each fact's unit and /proc sources in these annotation keywords.
   ajv.addKeyword('x-unit').addKeyword('x-sources');
-  for (const file of readdirSync(schemasDir).filter((f) => f.endsWith('.schema.json') && f !== name)) {
-    ajv.addSchema(JSON.parse(readFileSync(join(schemasDir, file), 'utf8')) as object);
+  for (const file of readdirSync(schemasDir).filter((f) => f.endsWith('.schema.json'))) {
+    const schema = JSON.parse(readFileSync(join(schemasDir, file), 'utf8')) as object;
+    schemas.set(file, schema);
+    ajv.addSchema(schema);
   }
-  return ajv.compile<T>(JSON.parse(readFileSync(join(schemasDir, name), 'utf8')));
+  ajvInstance = ajv;
+  return ajv;
 }

@@ -160,6 +160,8 @@ class LimitError extends Error {
  * so that a FIFO named like a rule file cannot hang the load; read with a bound so that a file
  * growing after the size check is still refused.
  */
+let readBuffer: Buffer | undefined;
+
 function readBounded(file: string): { ok: true; text: string } | { ok: false; error: string } {
   let fd: number;
   try {
@@ -172,7 +174,8 @@ function readBounded(file: string): { ok: true; text: string } | { ok: false; er
     if (!stat.isFile()) return { ok: false, error: 'not a regular file' };
     const tooBig = (size: number) => `${size} bytes is over the ${MAX_RULE_FILE_BYTES}-byte limit for a rule file`;
     if (stat.size > MAX_RULE_FILE_BYTES) return { ok: false, error: tooBig(stat.size) };
-    const buffer = Buffer.alloc(MAX_RULE_FILE_BYTES + 1);
+    // One buffer for every file of a run: a fresh 256 KiB per file made rule loading GC-bound.
+    const buffer = (readBuffer ??= Buffer.allocUnsafe(MAX_RULE_FILE_BYTES + 1));
     let length = 0;
     for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
     if (length > MAX_RULE_FILE_BYTES) return { ok: false, error: tooBig(length) };
@@ -284,6 +287,7 @@ function offsetToPosition(lineStarts: number[], offset: number): Position {
 }
 
 export function escapePointer(segment: string): string {
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
