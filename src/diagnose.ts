@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import { computeFacts, type ComputedFacts } from './facts/index.js';
 import { evaluate } from './rules/evaluate.js';
-import { loadRules, ruleSetSources, type RuleSetSource } from './rules/load.js';
+import { loadRules, ruleDirOf, ruleSetSources, type RuleSetSource } from './rules/load.js';
 import { BASE_LANG } from './rules/localize.js';
+import { subDir } from './rules/rule-dir.js';
 import type { Rule } from './rules/rule.js';
 import { summarize, type Report } from './report/report.js';
 import { loadSignatureCatalog, type SignatureCatalog } from './signatures/catalog.js';
@@ -26,7 +26,7 @@ export function loadRuleBase(ruleDirs: string[], siteDir?: string): RuleBase {
 /** Rules and signatures from given rule sets (a replay rebuilds the sets a stored run used). */
 export function loadRuleBaseFrom(sources: RuleSetSource[]): RuleBase {
   return {
-    catalog: loadSignatureCatalog(sources.map((s) => join(s.dir, 'signatures'))),
+    catalog: loadSignatureCatalog(sources.map((s) => subDir(ruleDirOf(s), 'signatures'))),
     rules: loadRules(sources),
     sources,
   };

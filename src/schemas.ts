@@ -1,7 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { schemasDir } from './paths.js';
+import { install } from './install.js';
 
 /**
  * Compiles one of the schemas in schemas/, with the others registered so that `$ref`s between them
@@ -13,7 +11,7 @@ export function compileSchema<T>(name: string): ValidateFunction<T> {
   const compiled = validators.get(name);
   if (compiled) return compiled as ValidateFunction<T>;
   const ajv = registry();
-  const validate = ajv.compile<T>(schemas.get(name) ?? (JSON.parse(readFileSync(join(schemasDir, name), 'utf8')) as object));
+  const validate = ajv.compile<T>(schemas.get(name) ?? (JSON.parse(install.schemaText(name)) as object));
   validators.set(name, validate);
   return validate;
 }
@@ -27,8 +25,8 @@ function registry(): Ajv {
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
   // The facts schema documents each fact's unit and /proc sources in these annotation keywords.
   ajv.addKeyword('x-unit').addKeyword('x-sources');
-  for (const file of readdirSync(schemasDir).filter((f) => f.endsWith('.schema.json'))) {
-    const schema = JSON.parse(readFileSync(join(schemasDir, file), 'utf8')) as object;
+  for (const file of install.schemaNames()) {
+    const schema = JSON.parse(install.schemaText(file)) as object;
     schemas.set(file, schema);
     ajv.addSchema(schema);
   }

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { schemasDir } from '../paths.js';
+import { install } from '../install.js';
 import { closest } from '../suggest.js';
 import { ENTITY_KINDS, type EntityKind } from './fact.js';
 
@@ -49,6 +47,6 @@ export class FactCatalog {
 let cached: FactCatalog | undefined;
 
 export function factCatalog(): FactCatalog {
-  cached ??= new FactCatalog(JSON.parse(readFileSync(join(schemasDir, 'facts.schema.json'), 'utf8')) as FactsSchema);
+  cached ??= new FactCatalog(JSON.parse(install.schemaText('facts.schema.json')) as FactsSchema);
   return cached;
 }

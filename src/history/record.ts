@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadRuleBaseFrom, type Diagnosis, type RuleBase } from '../diagnose.js';
 import { factsToJson } from '../facts/serialize.js';
 import { formatJson } from '../report/json.js';
 import { exitCodeFor } from '../report/report.js';
 import { formatText } from '../report/text.js';
-import { filesUnder } from '../rules/files-under.js';
-import type { RuleSetSource } from '../rules/load.js';
+import { ruleDirOf, type RuleSetSource } from '../rules/load.js';
+import { diskRuleDir, filesUnder } from '../rules/rule-dir.js';
 import { packSnapshotArchive } from '../snapshot/archive.js';
+import { install } from '../install.js';
 import { VERSION } from '../version.js';
 import type { RunInput } from './store.js';
 
@@ -66,13 +67,15 @@ function storedFacts(d: Diagnosis): Record<string, unknown> {
  * `SET:PATH` with SET the set's place in the precedence order: enough to rebuild the sets.
  */
 export function ruleFiles(sources: RuleSetSource[]): RunInput['rules'] {
-  return sources.flatMap((source, index) =>
-    filesUnder(source.dir, (name) => /\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name), { regularOnly: true }).map((file) => {
-      const text = readFileSync(file, 'utf8');
-      const path = relative(source.dir, file);
-      return { id: `${index}:${path}`, origin: source.origin, file: path, source: text, digest: sha256(text) };
-    }),
-  );
+  return sources.flatMap((source, index) => {
+    const dir = ruleDirOf(source);
+    return filesUnder(dir, (name) => /\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name), { regularOnly: true }).map((path) => {
+      const read = dir.read(path);
+      // The rules were just loaded from these files: one that cannot be read now changed under us.
+      if (!read.ok) throw new Error(`${join(dir.shown, path)}: ${read.error}`);
+      return { id: `${index}:${path}`, origin: source.origin, file: path, source: read.text, digest: sha256(read.text) };
+    });
+  });
 }
 
 /**
@@ -86,7 +89,7 @@ export function storedRuleBase(rules: RunInput['rules']): { base: RuleBase; disp
     for (const rule of rules) {
       const index = Number(rule.id.slice(0, rule.id.indexOf(':')));
       const dir = join(root, String(index));
-      if (!sets.has(index)) sets.set(index, { dir, origin: rule.origin, displayDir: rule.origin === 'builtin' ? undefined : rule.origin });
+      if (!sets.has(index)) sets.set(index, { dir: diskRuleDir(dir, rule.origin === 'builtin' ? install.builtinRules.shown : rule.origin), origin: rule.origin });
       mkdirSync(dirname(join(dir, rule.file)), { recursive: true });
       writeFileSync(join(dir, rule.file), rule.source);
     }

@@ -1,14 +1,14 @@
 import { statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { factCatalog } from '../facts/catalog.js';
 import { ENTITY_KINDS, type EntityKind } from '../facts/fact.js';
-import { builtinRulesDir, packageRoot } from '../paths.js';
+import { install } from '../install.js';
 import { resolveParams } from './conditions.js';
 import { isOverride, OVERRIDABLE, type Rule, type RuleFileSpec, type RuleOverrideSpec, type RuleSpec } from './rule.js';
 import { parseTemplate, templateFacts, templateParams } from './template.js';
 import { closest } from '../suggest.js';
-import { filesUnder } from './files-under.js';
-import { compileFileSchema, displayPath, readYamlFile, schemaProblems, type PositionMap, type Problem } from './yaml-file.js';
+import { diskRuleDir, filesUnder, type RuleDir } from './rule-dir.js';
+import { compileFileSchema, displayPath, readRuleDirYaml, schemaProblems, type PositionMap, type Problem } from './yaml-file.js';
 
 /** Built-in rules and signatures live under rules/; signatures/ and rule tests (*.test.yaml) are not rules. */
 const SIGNATURES_DIR = 'signatures';
@@ -24,23 +24,19 @@ export class RuleLoadError extends Error {
 }
 
 export interface RuleSetSource {
-  dir: string;
+  /** The set's files: a directory on disk (shown as given), or a RuleDir (the built-in set, a replayed run's sets). */
+  dir: RuleDir | string;
   origin: string;
-  /** Shown instead of `dir` in file names (a replay loads a stored set from a temporary copy). */
-  displayDir?: string;
+}
+
+/** A set's files; each file is named `DIR.shown/PATH` in findings and errors. */
+export function ruleDirOf(source: RuleSetSource): RuleDir {
+  return typeof source.dir === 'string' ? diskRuleDir(source.dir) : source.dir;
 }
 
 /** The rule sets in precedence order: built-in, then /etc/procdx/rules.d if present, then each --rules DIR. */
-/**
- * The name a set's files are shown under in findings and errors: `rules/...` for the built-in
- * set, the directory as given for the others, or what a replayed run's set was called.
- */
-export function displayDir(source: RuleSetSource): string {
-  return source.displayDir ?? (source.origin === 'builtin' ? relative(packageRoot, builtinRulesDir) : source.dir);
-}
-
 export function ruleSetSources(extraDirs: string[], siteDir = '/etc/procdx/rules.d'): RuleSetSource[] {
-  const sources: RuleSetSource[] = [{ dir: builtinRulesDir, origin: 'builtin' }];
+  const sources: RuleSetSource[] = [{ dir: install.builtinRules, origin: 'builtin' }];
   if (isDir(siteDir)) sources.push({ dir: siteDir, origin: siteDir });
   for (const dir of extraDirs) sources.push({ dir, origin: dir });
   return sources;
@@ -81,11 +77,12 @@ export function loadRules(sources: RuleSetSource[]): Rule[] {
   let overLimit = false;
 
   for (const source of sources) {
+    const dir = ruleDirOf(source);
     const seen = new Map<string, RuleFile>();
-    for (const path of ruleFiles(source.dir, report)) {
-      const file = join(displayDir(source), relative(source.dir, path));
+    for (const path of ruleFiles(dir, report)) {
+      const file = join(dir.shown, path);
       report.register(file);
-      const read = readYamlFile(path, file);
+      const read = readRuleDirYaml(dir, path, file);
       if (!read.ok) {
         report.lines(file, read.errors);
         continue;
@@ -383,13 +380,13 @@ class Problems {
   }
 }
 
-function ruleFiles(dir: string, report: Problems): string[] {
+function ruleFiles(dir: RuleDir, report: Problems): string[] {
   const files = filesUnder(dir, (name) => /\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name), {
     skipTopDirs: [SIGNATURES_DIR],
-    onUnreadable: (d, err) => report.other(`${d}: cannot read rule directory: ${err.message}`),
+    onUnreadable: (rel, err) => report.other(`${join(dir.path ?? dir.shown, rel)}: cannot read rule directory: ${err.message}`),
   });
   if (files.length > MAX_RULE_FILES) {
-    report.other(`${dir}: ${files.length} rule files is over the limit of ${MAX_RULE_FILES} for one rule set; nothing was read from it`);
+    report.other(`${dir.path ?? dir.shown}: ${files.length} rule files is over the limit of ${MAX_RULE_FILES} for one rule set; nothing was read from it`);
     return [];
   }
   return files;

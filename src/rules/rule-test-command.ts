@@ -1,11 +1,11 @@
 import { mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { RuleBase } from '../diagnose.js';
-import { builtinRulesDir, packageRoot } from '../paths.js';
+import { install } from '../install.js';
 import { SignatureCatalogError } from '../signatures/catalog.js';
-import { filesUnder } from './files-under.js';
-import { loadRules, RuleLoadError, type RuleSetSource } from './load.js';
+import { diskRuleDir, filesUnder, type RuleDir } from './rule-dir.js';
+import { loadRules, ruleDirOf, RuleLoadError, type RuleSetSource } from './load.js';
 import { loadRuleTestFiles, RuleTestLoadError, type RuleTestFile } from './rule-test-file.js';
 import { formatRuleTestResults, totals } from './rule-test-report.js';
 import { runRuleTests } from './rule-tests.js';
@@ -30,7 +30,7 @@ const RULE_FILE = /\.ya?ml$/;
  * Returns the exit code: 0 all passed, 1 a case failed, 3 a test file could not be loaded or a case's input read.
  */
 export async function ruleTestCommand(paths: string[], sources: RuleSetSource[], base: RuleBase, out: Out): Promise<number> {
-  const found = paths.length > 0 ? testFilesAt(paths) : { files: sources.flatMap((s) => testFilesUnder(s.dir, s.origin === 'builtin')), errors: [] };
+  const found = paths.length > 0 ? testFilesAt(paths) : { files: sources.flatMap((s) => testFilesUnder(ruleDirOf(s))), errors: [] };
   if (found.errors.length > 0) return notLoaded(out, 'the rule tests could not be found', found.errors);
   let files: RuleTestFile[];
   try {
@@ -40,7 +40,8 @@ export async function ruleTestCommand(paths: string[], sources: RuleSetSource[],
     throw err;
   }
   if (files.length === 0) {
-    out.stderr.write(`procdx: no rule test files (*.test.yaml) ${paths.length > 0 ? `in ${paths.join(', ')}` : 'in any rule set'}\n`);
+    const builtinNote = install.builtinRules.path === null ? ' (the built-in rules\' tests are not part of the single-file build)' : '';
+    out.stderr.write(`procdx: no rule test files (*.test.yaml) ${paths.length > 0 ? `in ${paths.join(', ')}` : `in any rule set${builtinNote}`}\n`);
     return EXIT_NOT_LOADED;
   }
   const results = await runRuleTests(files, { rules: base.rules, signatures: base.catalog });
@@ -63,7 +64,7 @@ export function ruleValidateCommand(paths: string[], ruleDirs: string[], loadBas
     const kind = kindOf(path);
     if (kind === 'dir') {
       dirs.push(path);
-      tests.push(...testFilesUnder(path, false));
+      tests.push(...testFilesUnder(diskRuleDir(path)));
     } else if (kind === 'file' && TEST_FILE.test(path)) {
       tests.push({ path, shown: path });
     } else if (kind === 'file' && RULE_FILE.test(path)) {
@@ -111,7 +112,7 @@ export function ruleValidateCommand(paths: string[], ruleDirs: string[], loadBas
  */
 function disabledBuiltins(base: RuleBase): Set<string> {
   const active = new Set(base.rules.map((r) => r.id));
-  return new Set(loadRules([{ dir: builtinRulesDir, origin: 'builtin' }]).map((r) => r.id).filter((id) => !active.has(id)));
+  return new Set(loadRules([{ dir: install.builtinRules, origin: 'builtin' }]).map((r) => r.id).filter((id) => !active.has(id)));
 }
 
 function notLoaded(out: Out, what: string, errors: string[]): number {
@@ -124,16 +125,18 @@ function testFilesAt(paths: string[]): { files: { path: string; shown: string }[
   const errors: string[] = [];
   for (const path of paths) {
     const kind = kindOf(path);
-    if (kind === 'dir') files.push(...testFilesUnder(path, false));
+    if (kind === 'dir') files.push(...testFilesUnder(diskRuleDir(path)));
     else if (kind === 'file' && TEST_FILE.test(path)) files.push({ path, shown: path });
     else errors.push(kind === 'missing' ? `${path}: no such file or directory` : `${path}: not a rule test file (*.test.yaml) or a directory`);
   }
   return { files, errors };
 }
 
-/** Every *.test.yaml under a directory, sorted; built-in ones shown relative to the package. */
-function testFilesUnder(dir: string, builtin: boolean): { path: string; shown: string }[] {
-  return filesUnder(dir, (name) => TEST_FILE.test(name), { regularOnly: true }).map((path) => ({ path, shown: builtin ? relative(packageRoot, path) : path }));
+/** Every *.test.yaml under a rule directory on disk, sorted, named as its rules are (rules/... for the built-in set). The embedded built-in set has none. */
+function testFilesUnder(dir: RuleDir): { path: string; shown: string }[] {
+  const top = dir.path;
+  if (top === null) return [];
+  return filesUnder(dir, (name) => TEST_FILE.test(name), { regularOnly: true }).map((rel) => ({ path: join(top, rel), shown: join(dir.shown, rel) }));
 }
 
 function kindOf(path: string): 'dir' | 'file' | 'missing' | 'other' {

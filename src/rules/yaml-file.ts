@@ -1,12 +1,10 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest } from '../suggest.js';
-import { schemasDir } from '../paths.js';
+import { install } from '../install.js';
+import { readBounded, type FileText, type RuleDir } from './rule-dir.js';
 
-/** Rule files are small; anything larger is a mistake or an attack, not a rule set. */
-export const MAX_RULE_FILE_BYTES = 256 * 1024;
+export { MAX_RULE_FILE_BYTES } from './rule-dir.js';
 /** Levels of nested mappings and lists; a rule needs about ten. */
 export const MAX_NESTING = 32;
 /** Nodes that aliases may add to one file's data: a few anchors are fine, a billion laughs is not. */
@@ -72,9 +70,20 @@ export type YamlRead = { ok: true; data: unknown; positions: PositionMap } | { o
  * with the data, the map keeps the enclosing node's position rather than guess.
  */
 export function readYamlFile(file: string, shown = file): YamlRead {
-  const read = readBounded(file);
-  if (!read.ok) return { ok: false, errors: [`${shown}:1:1: ${read.error}`] };
-  const text = read.text.charCodeAt(0) === 0xfeff ? read.text.slice(1) : read.text;
+  return parseYamlRead(readBounded(file), shown);
+}
+
+/** A file of a rule directory (on disk or embedded), read and parsed as readYamlFile does. */
+export function readRuleDirYaml(dir: RuleDir, path: string, shown: string): YamlRead {
+  return parseYamlRead(dir.read(path), shown);
+}
+
+function parseYamlRead(read: FileText, shown: string): YamlRead {
+  return read.ok ? parseYamlText(read.text, shown) : { ok: false, errors: [`${shown}:1:1: ${read.error}`] };
+}
+
+function parseYamlText(source: string, shown: string): YamlRead {
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const lineStarts = lineStartsOf(text);
   const at = (offset: number): string => {
     const p = offsetToPosition(lineStarts, offset);
@@ -152,38 +161,6 @@ class LimitError extends Error {
     readonly offset: number,
   ) {
     super(message);
-  }
-}
-
-/**
- * The file's text, read only if it is a regular file within the size limit. Opened non-blocking
- * so that a FIFO named like a rule file cannot hang the load; read with a bound so that a file
- * growing after the size check is still refused.
- */
-let readBuffer: Buffer | undefined;
-
-function readBounded(file: string): { ok: true; text: string } | { ok: false; error: string } {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    return { ok: false, error: `cannot read: ${(err as Error).message}` };
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) return { ok: false, error: 'not a regular file' };
-    const tooBig = (size: number) => `${size} bytes is over the ${MAX_RULE_FILE_BYTES}-byte limit for a rule file`;
-    if (stat.size > MAX_RULE_FILE_BYTES) return { ok: false, error: tooBig(stat.size) };
-    // One buffer for every file of a run: a fresh 256 KiB per file made rule loading GC-bound.
-    const buffer = (readBuffer ??= Buffer.allocUnsafe(MAX_RULE_FILE_BYTES + 1));
-    let length = 0;
-    for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
-    if (length > MAX_RULE_FILE_BYTES) return { ok: false, error: tooBig(length) };
-    return { ok: true, text: buffer.toString('utf8', 0, length) };
-  } catch (err) {
-    return { ok: false, error: `cannot read: ${(err as Error).message}` };
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -338,7 +315,7 @@ const TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list
  */
 export function compileFileSchema<T>(name: string): ValidateFunction<T> {
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
-  return ajv.compile<T>(JSON.parse(readFileSync(join(schemasDir, name), 'utf8')));
+  return ajv.compile<T>(JSON.parse(install.schemaText(name)));
 }
 
 /**

@@ -1,7 +1,6 @@
-import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { builtinRulesDir, packageRoot } from '../paths.js';
-import { compileFileSchema, readYamlFile, schemaProblems, type PositionMap } from '../rules/yaml-file.js';
+import { join } from 'node:path';
+import { diskRuleDir, type RuleDir } from '../rules/rule-dir.js';
+import { compileFileSchema, readRuleDirYaml, schemaProblems, type PositionMap } from '../rules/yaml-file.js';
 import type { StackFrame } from '../parsers/stack.js';
 
 export interface SignatureSpec {
@@ -107,27 +106,27 @@ export function compileSignature(spec: SignatureSpec, file: string): Signature {
 }
 
 /**
- * Loads every *.yaml under each directory; all problems are collected as `file:line:column:
- * message`, and any problem loads nothing. A later directory's signature replaces an earlier one
- * with the same id (site overrides); one directory defines each id once.
+ * Loads every *.yaml in each directory (a set's signatures/; a string is a directory on disk);
+ * all problems are collected as `file:line:column: message`, and any problem loads nothing. A
+ * later directory's signature replaces an earlier one with the same id (site overrides); one
+ * directory defines each id once.
  */
-export function loadSignatureCatalog(dirs: string[]): SignatureCatalog {
+export function loadSignatureCatalog(dirs: (RuleDir | string)[]): SignatureCatalog {
   const validate = compileFileSchema<SignatureSpec>('signature.schema.json');
   const errors: string[] = [];
   const byId = new Map<string, Signature>();
-  for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = readdirSync(dir).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort();
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') continue;
-      throw err;
+  for (const given of dirs) {
+    const dir = typeof given === 'string' ? diskRuleDir(given) : given;
+    const listing = dir.list('');
+    if (!listing.ok) {
+      if (listing.error.code === 'ENOENT') continue;
+      throw listing.error;
     }
+    const names = listing.entries.map((e) => e.name).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'));
     const seen = new Map<string, { file: string; positions: PositionMap }>();
     for (const name of names) {
-      const path = join(dir, name);
-      const file = path.startsWith(builtinRulesDir) ? relative(packageRoot, path) : path;
-      const read = readYamlFile(path, file);
+      const file = join(dir.shown, name);
+      const read = readRuleDirYaml(dir, name, file);
       if (!read.ok) {
         errors.push(...read.errors);
         continue;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { install } from '../install.js';
 import type { FileRead } from './source.js';
 
 /** A read the guard gave up on: it overran its deadline (the reader is abandoned) or was not tried. */
@@ -25,8 +25,6 @@ const RUNNABLE_GRACE = 10;
 
 /** Paths sent to the helper per write: fewer writes and wake-ups than one per process. */
 const BATCH = 512;
-
-const HELPER = fileURLToPath(new URL('./guard-helper.js', import.meta.url));
 
 /**
  * Reads files that can block on another process's locks (cmdline and environ take its mmap lock,
@@ -86,7 +84,7 @@ export class GuardedReader {
 
   private start(): void {
     if (this.failure) return;
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [HELPER, this.options.root], { stdio: 'pipe' });
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, install.guardHelperArgs(this.options.root), { stdio: 'pipe' });
     const helper: Helper = { child, spawned: performance.now(), ready: false, started: 0, buffered: '', rechecking: false };
     this.helper = helper;
     child.stdout.setEncoding('utf8');
