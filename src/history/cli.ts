@@ -8,7 +8,7 @@ import { formatJson } from '../report/json.js';
 import { formatText } from '../report/text.js';
 import { unpackSnapshotArchive } from '../snapshot/archive.js';
 import { runRecord, storedRuleBase } from './record.js';
-import { HistoryError, HistoryStore, type ListFilter, type StoredRun } from './store.js';
+import { HistoryError, HistoryStore, HistoryUnavailableError, loadSqlite, type ListFilter, type StoredRun } from './store.js';
 
 export interface HistoryIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -32,6 +32,13 @@ export function storePath(flag: string | false | undefined, env: NodeJS.ProcessE
  */
 export async function recordRun(path: string, d: Diagnosis, base: RuleBase, command: string[], time: string, io: HistoryIo): Promise<string | null> {
   let store: HistoryStore | undefined;
+  try {
+    loadSqlite();
+  } catch (err) {
+    if (!(err instanceof HistoryUnavailableError)) throw err;
+    io.stderr.write(`procdx: history not recorded: ${err.reason}; --no-store or PROCDX_STORE=none skips recording, and this note\n`);
+    return null;
+  }
   try {
     const record = await runRecord(d, base, command, time);
     store = HistoryStore.open(path);

@@ -8,10 +8,13 @@
 // appends a prune marker that names the digest of the last removed link; verify starts from the
 // newest marker's digest, so it passes after a prune and still catches tampering with what is left.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { install } from '../install.js';
 import { GENESIS_DIGEST, linkDigest, newId, sha256Hex } from './chain.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
@@ -64,6 +67,45 @@ export type VerifyResult = { ok: true; records: number; pruned: number } | { ok:
 /** A failure of the history store, in words for the person at the terminal. */
 export class HistoryError extends Error {
   override name = 'HistoryError';
+}
+
+/** No history at all in this procdx: the native SQLite module could not be loaded (`reason` says why and what to do). */
+export class HistoryUnavailableError extends HistoryError {
+  override name = 'HistoryUnavailableError';
+  constructor(readonly reason: string) {
+    super(`the history is not available: ${reason}`);
+  }
+}
+
+let sqlite: typeof Database | undefined;
+
+/**
+ * better-sqlite3, loaded on first use instead of imported: it is a native addon, and a procdx
+ * without it still diagnoses, with the history off. The single-file build looks for it the way
+ * Node looks for any package from the file's own folder (node_modules beside it, or above).
+ */
+export function loadSqlite(): typeof Database {
+  if (sqlite) return sqlite;
+  try {
+    const loaded = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    // The addon itself loads with the first database: one built for another Node fails here, not later.
+    new loaded(':memory:').close();
+    sqlite = loaded;
+    return sqlite;
+  } catch (err) {
+    throw new HistoryUnavailableError(sqliteMissingReason(err as NodeJS.ErrnoException));
+  }
+}
+
+function sqliteMissingReason(err: NodeJS.ErrnoException): string {
+  const absent = err.code === 'MODULE_NOT_FOUND' && err.message.includes("'better-sqlite3'");
+  const why = (err.message ?? String(err)).replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+  if (install.kind === 'single-file') {
+    const folder = dirname(fileURLToPath(import.meta.url));
+    const found = absent ? 'is not available in this single-file build' : `beside this single-file build could not be loaded (${why})`;
+    return `the native SQLite module ${found}; to keep a history, install better-sqlite3 for this Node beside it (cd ${folder} && npm install better-sqlite3) or install the procdx package`;
+  }
+  return `the native SQLite module (better-sqlite3) could not be loaded (${why}); reinstall procdx for this Node version (npm ci, or npm rebuild better-sqlite3)`;
 }
 
 const EXPORT_FORMAT = 'procdx-history-export';
@@ -175,6 +217,8 @@ export class HistoryStore {
 
   /** Opens (creating dir 0700 and file 0600 if absent) with WAL, busy timeout, and schema migrations (a version table). */
   static open(path: string, options?: { busyTimeoutMs?: number }): HistoryStore {
+    // First, so that a procdx without SQLite creates no empty store.
+    const Sqlite = loadSqlite();
     const busyTimeoutMs = options?.busyTimeoutMs ?? 5000;
     const dir = dirname(path);
     try {
@@ -192,7 +236,7 @@ export class HistoryStore {
     }
     let db: Database.Database;
     try {
-      db = new Database(path, { timeout: busyTimeoutMs, fileMustExist: true });
+      db = new Sqlite(path, { timeout: busyTimeoutMs, fileMustExist: true });
     } catch (e) {
       throw translate(e, path, busyTimeoutMs, 'open');
     }
@@ -541,7 +585,7 @@ export class HistoryStore {
 /** SQLite's error codes in the words a person needs: which file, what happened, what it means. */
 function translate(e: unknown, path: string, busyTimeoutMs: number, what: string): Error {
   if (e instanceof HistoryError) return e;
-  if (!(e instanceof Database.SqliteError)) {
+  if (!sqlite || !(e instanceof sqlite.SqliteError)) {
     return new HistoryError(`cannot ${what} the history store ${path}: ${(e as Error)?.message ?? String(e)}`);
   }
   const code = e.code;
