@@ -115,6 +115,15 @@ describe('the single-file build, alone in an empty folder', () => {
     assert.match(run.stdout, /\bbuiltin +rules\/tasks\/d-task-pileup\.yaml\n/);
   });
 
+  it('prints the same checklist and rule as the package', async () => {
+    for (const args of [['rules', 'checklist'], ['rules', 'show', 'd-task-pileup', '--json']]) {
+      const dev = await runCli(args);
+      const run = await runSingle(single, args);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, dev.stdout, args.join(' '));
+    }
+  });
+
   it('says the built-in rule tests are not in it when asked to run them', async () => {
     const run = await runSingle(single, ['rules', 'test']);
     assert.equal(run.code, 3);
