@@ -10,7 +10,7 @@ const started = performance.now();
 const root = process.argv[2] ?? '/proc';
 const statIntervalMs = Number(process.argv[3] ?? 0);
 const base = loadRuleBase([], '/nonexistent-site-rules');
-const d = await diagnoseSource(new DirSource(root), base, { ...DEFAULT_COLLECT, statIntervalMs, deadlineMs: 120_000 });
+const d = await diagnoseSource(new DirSource(root), () => base, { ...DEFAULT_COLLECT, statIntervalMs, deadlineMs: 120_000 });
 const tasks = d.facts.facts.get('tasks.threads.total');
 process.stdout.write(
   `${JSON.stringify({

@@ -40,10 +40,21 @@ export interface Diagnosis {
   timings: { collectMs: number; factsMs: number; rulesMs: number };
 }
 
-export async function diagnoseSource(source: ProcSource, base: RuleBase, options: CollectOptions, lang = BASE_LANG): Promise<Diagnosis> {
+/**
+ * Collects, then diagnoses. The rule base is asked for while collection waits out the interval
+ * between its two /proc/stat samples: loading rules is CPU work that would otherwise come before
+ * the wait and add to it. `langFor` picks the report's language from the loaded rules.
+ */
+export async function diagnoseSource(
+  source: ProcSource,
+  loadBase: () => RuleBase,
+  options: CollectOptions,
+  langFor: (base: RuleBase) => string = () => BASE_LANG,
+): Promise<Diagnosis> {
   const started = performance.now();
-  const snapshot = await collect(source, options);
-  const diagnosis = await diagnoseSnapshot(snapshot, base, lang);
+  const snapshot = await collect(source, { ...options, duringInterval: loadBase });
+  const base = loadBase();
+  const diagnosis = await diagnoseSnapshot(snapshot, base, langFor(base));
   diagnosis.timings.collectMs = performance.now() - started - diagnosis.timings.factsMs - diagnosis.timings.rulesMs;
   return diagnosis;
 }

@@ -108,11 +108,15 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addHelpText('after', '\nExit codes: 0 nothing above info, 1 warning, 2 critical, 3 could not run (also when --output cannot be written).')
     .action(async (opts: CollectFlags & { rules?: string[]; format: Format; output?: string; store?: string | false; lang?: string }) => {
       const startedMs = performance.now();
-      const base = ruleBase(opts.rules);
+      const rules = ruleBaseOnce(opts.rules);
       const started = new Date().toISOString();
-      const { lang, note } = chooseLang(opts.lang, io.env, ruleLanguages(base.rules));
-      if (note) io.stderr.write(`procdx: ${note}\n`);
-      const result = await diagnosis(opts, base, io, lang);
+      const langFor = (base: RuleBase): string => {
+        const { lang, note } = chooseLang(opts.lang, io.env, ruleLanguages(base.rules));
+        if (note) io.stderr.write(`procdx: ${note}\n`);
+        return lang;
+      };
+      const result = await diagnosis(opts, rules, io, langFor);
+      const base = rules();
       const { report } = result;
       const toFile = opts.output !== undefined;
       const rendered = render(report, opts.format, {
@@ -138,8 +142,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .addOption(verbose())
     .option('--json', 'print JSON (schemas/facts.schema.json)')
     .action(async (opts: CollectFlags & { rules?: string[]; json?: boolean }) => {
-      const base = ruleBase(opts.rules);
-      const { facts } = await diagnosis(opts, base, io, BASE_LANG);
+      const { facts } = await diagnosis(opts, ruleBaseOnce(opts.rules), io, () => BASE_LANG);
       const json = factsToJson(facts);
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -317,6 +320,29 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
 }
 
+/**
+ * The rule sets, loaded on first use and kept: diagnose first asks while collection waits for its
+ * second /proc/stat sample. A missing --rules directory is refused at once; a bad rule file is
+ * reported when the rules are used (exit 3 all the same).
+ */
+function ruleBaseOnce(dirs: string[] | undefined): () => RuleBase {
+  for (const dir of dirs ?? []) {
+    if (!isDir(dir)) throw new UsageError(`--rules ${dir}: not a directory; give a directory of rule YAML files`);
+  }
+  let loaded: { base: RuleBase } | { error: unknown } | undefined;
+  return () => {
+    if (!loaded) {
+      try {
+        loaded = { base: loadRuleBase(dirs ?? []) };
+      } catch (error) {
+        loaded = { error };
+      }
+    }
+    if ('error' in loaded) throw loaded.error;
+    return loaded.base;
+  };
+}
+
 function ruleBase(dirs: string[] | undefined): RuleBase {
   for (const dir of dirs ?? []) {
     if (!isDir(dir)) throw new UsageError(`--rules ${dir}: not a directory; give a directory of rule YAML files`);
@@ -325,14 +351,15 @@ function ruleBase(dirs: string[] | undefined): RuleBase {
 }
 
 /** Collects (live or --proc-root) or reads --snapshot, then computes facts and the report. */
-async function diagnosis(flags: CollectFlags, base: RuleBase, io: Io, lang: string): Promise<Diagnosis> {
+async function diagnosis(flags: CollectFlags, rules: () => RuleBase, io: Io, langFor: (base: RuleBase) => string): Promise<Diagnosis> {
   if (flags.snapshot !== undefined) {
     const { snapshot, manifest } = await readSnapshotArchive(flags.snapshot);
     snapshot.source = `snapshot ${flags.snapshot} (${manifest.source} on ${manifest.hostname ?? 'unknown host'} at ${manifest.capturedAt})`;
-    return diagnoseSnapshot(snapshot, base, lang);
+    const base = rules();
+    return diagnoseSnapshot(snapshot, base, langFor(base));
   }
   const { source, options } = collectFor(flags, io);
-  const result = await diagnoseSource(source, base, options, lang);
+  const result = await diagnoseSource(source, rules, options, langFor);
   clearProgress(io);
   return result;
 }

@@ -72,6 +72,11 @@ export interface CollectOptions {
   kernelLog?: KernelLogSpec;
   /** Called as tasks are read, for a progress line. */
   progress?: (tasksRead: number, phase: string) => void;
+  /**
+   * Work to do while waiting for the second /proc/stat sample, once every guarded read is done
+   * (procdx loads its rules then). Its errors are the caller's to report: they are not thrown here.
+   */
+  duringInterval?: () => void;
 }
 
 export const DEFAULT_COLLECT: Omit<CollectOptions, 'statIntervalMs'> = { deadlineMs: 5000, guardTimeoutMs: 200 };
@@ -176,6 +181,11 @@ export async function collect(source: ProcSource, options: CollectOptions): Prom
     snapshot.run.deadlinePassed = true;
   }
 
+  try {
+    options.duringInterval?.();
+  } catch {
+    // The caller calls it again after collection and reports the error then.
+  }
   const elapsed = performance.now() - started;
   const wait = Math.min(options.statIntervalMs - elapsed, deadline - performance.now());
   if (wait > 0) await sleep(wait);
