@@ -22,6 +22,8 @@ export interface ReportWords {
   rule: (id: string, file: string) => string;
   /** Between two parts of one line (subject; rule). */
   separator: string;
+  /** Column headers of a summary table: severity, finding, subject. */
+  columns: [string, string, string];
   subject: (s: Subject) => string;
 }
 
@@ -45,6 +47,7 @@ const EN: ReportWords = {
   moreSources: (n) => `(${n} more sources in --format json)`,
   rule: (id, file) => `rule ${id} (${file})`,
   separator: '; ',
+  columns: ['severity', 'finding', 'subject'],
   subject: describeSubject,
 };
 
@@ -68,6 +71,7 @@ const ZH_CN: ReportWords = {
   moreSources: (n) => `（另有 ${n} 条来源，见 --format json）`,
   rule: (id, file) => `规则 ${id}（${file}）`,
   separator: '；',
+  columns: ['严重程度', '发现', '对象'],
   subject: (s) => {
     switch (s.kind) {
       case 'host':

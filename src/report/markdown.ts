@@ -30,7 +30,7 @@ export function formatMarkdown(report: Report): string {
   if (ordered.length === 0) {
     out.push(inline(w.noFindings), '');
   } else {
-    out.push('| # | severity | finding | subject |', '|--:|---|---|---|');
+    out.push(`| # | ${w.columns.join(' | ')} |`, '|--:|---|---|---|');
     for (const f of ordered) {
       out.push(`| ${numbering.get(f.id)} | ${f.severity.toUpperCase()} | ${cell(inline(f.title))} (${cell(code(f.rule))}) | ${cell(inline(w.subject(f.subject)))} |`);
     }
