@@ -186,7 +186,7 @@ export function wrap(text: string, width: number, indent: string, firstIndent = 
   const lines: string[] = [];
   let line = firstIndent;
   let lineHasWord = false;
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  for (const word of keepUnits(text.split(/\s+/).filter(Boolean))) {
     breakable(word).forEach((piece, i) => {
       const gap = lineHasWord && i === 0 ? ' ' : '';
       if (lineHasWord && columns(strip(line)) + gap.length + columns(strip(piece)) > width) {
@@ -202,6 +202,20 @@ export function wrap(text: string, width: number, indent: string, firstIndent = 
   }
   lines.push(line);
   return lines;
+}
+
+/** Units that stay on the line of their number ("12.6 GiB", "250 ms"). */
+const UNIT = /^(B|kB|KiB|MiB|GiB|TiB|ms|s|%|pages?|threads?|tasks?|processes|CPUs?|per)(?=$|[,.;:)（），。；：])/;
+
+/** The words with each number joined to the unit after it, so that a line never ends between them. */
+function keepUnits(words: string[]): string[] {
+  const out: string[] = [];
+  for (const word of words) {
+    const last = out[out.length - 1];
+    if (last !== undefined && /^[0-9][0-9.,]*$/.test(last) && UNIT.test(word)) out[out.length - 1] = `${last} ${word}`;
+    else out.push(word);
+  }
+  return out;
 }
 
 /** Opening punctuation that must not end a line. */

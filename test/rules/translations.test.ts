@@ -139,6 +139,11 @@ describe('wrapping Chinese text', () => {
     assert.equal(lines.join('').replace(/\s+/g, ''), '6053个任务阻塞在读取java(16653)的/proc/16653/cmdline上，等待它的mmap锁；它自己的10个线程中有9个卡在同一把锁的缺页处理中。');
   });
 
+  it('a number stays on the line of its unit', () => {
+    assert.deepEqual(wrap('117 GiB committed against a commit limit of 9.3 GiB (12.6x)', 30, '  '), ['  117 GiB committed against a', '  commit limit of 9.3 GiB', '  (12.6x)']);
+    assert.deepEqual(wrap('waited 250 ms.', 10, ''), ['waited', '250 ms.']);
+  });
+
   it('English wraps at spaces as before', () => {
     assert.deepEqual(wrap('hello world this is a test of wrapping', 20, '  '), ['  hello world this', '  is a test of', '  wrapping']);
   });
