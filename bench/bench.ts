@@ -83,7 +83,8 @@ await new Promise<void>((resolve, reject) => {
   holder.once('exit', (code) => reject(new Error(`threads helper exited ${code}`)));
 });
 try {
-  const cli = [join(repo, 'bin', 'procdx.js'), 'diagnose', '--format', 'json'];
+  // --no-store: the bench measures the diagnosis (ps records nothing either) and leaves the host's history alone.
+  const cli = [join(repo, 'bin', 'procdx.js'), 'diagnose', '--format', 'json', '--no-store'];
   const samples = Array.from({ length: rounds }, () => ({
     procdx: wall(process.execPath, cli),
     inner: diagnoseOnce('/proc', 0),
