@@ -29,12 +29,16 @@ export interface Problem {
  * reached through an alias, falls back to its nearest ancestor that has one.
  */
 export class PositionMap {
+  private nodes: Map<string, { key?: number; value: number }> | undefined;
+
+  /** `mapNodes` builds the map of pointers on first use: most files load without an error to place. */
   constructor(
     private readonly lineStarts: number[],
-    private readonly nodes: Map<string, { key?: number; value: number }>,
+    private readonly mapNodes: () => Map<string, { key?: number; value: number }>,
   ) {}
 
   at(pointer: string, part: 'key' | 'value' = 'value'): Position {
+    this.nodes ??= this.mapNodes();
     for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
       const node = this.nodes.get(p);
       if (node) return this.position(part === 'key' && p === pointer && node.key !== undefined ? node.key : node.value);
@@ -142,10 +146,12 @@ function parseYamlText(source: string, shown: string): YamlRead {
     throw err;
   }
 
-  const nodes = new Map<string, { key?: number; value: number }>();
   const top = root.children[0];
-  if (top) mapNode(text, top, '', undefined, nodes);
-  const positions = new PositionMap(lineStarts, nodes);
+  const positions = new PositionMap(lineStarts, () => {
+    const nodes = new Map<string, { key?: number; value: number }>();
+    if (top) mapNode(text, top, '', undefined, nodes);
+    return nodes;
+  });
   const deep = tooDeep(data, '', 1);
   if (deep !== null) return { ok: false, errors: positions.format(shown, [{ pointer: deep, message: nestingMessage() }]) };
   return { ok: true, data, positions };
