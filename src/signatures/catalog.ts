@@ -42,7 +42,12 @@ export class SignatureCatalogError extends Error {
 export class SignatureCatalog {
   constructor(readonly signatures: Signature[]) {}
 
-  classify(frames: StackFrame[]): Classification | null {
+  classify(all: StackFrame[]): Classification | null {
+    // arm64 (and some other) hung-task reports and stacks begin with the context-switch frame
+    // itself, above the scheduler: it says nothing about the wait.
+    let start = 0;
+    while (start < all.length && CONTEXT_SWITCH.has(all[start]!.fn)) start++;
+    const frames = start === 0 ? all : all.slice(start);
     let best: Classification | null = null;
     for (const signature of this.signatures) {
       // Sorted by `below` count: once one matched, a signature with fewer sets cannot win.
@@ -57,6 +62,9 @@ export class SignatureCatalog {
     return this.signatures.find((s) => s.id === id);
   }
 }
+
+/** Architecture context-switch frames that top a sleeping task's trace on some architectures. */
+const CONTEXT_SWITCH = new Set(['__switch_to', 'cpu_switch_to', '__switch_to_asm']);
 
 /** A set of frames: plain names match any offset; `name+0x4d` matches only that offset. */
 type FrameSet = (frame: StackFrame) => boolean;

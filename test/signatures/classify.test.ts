@@ -249,6 +249,19 @@ const cases: { name: string; stack: string; want: string | null; decidedBy?: str
     want: 'mutex-wait',
   },
   {
+    name: '6.x arm64 hung-task report: the context switch frame on top is skipped',
+    stack: ` __switch_to+0xe8/0x170
+ __schedule+0x30c/0x9a0
+ schedule+0x58/0xf0
+ schedule_preempt_disabled+0x18/0x30
+ __mutex_lock.constprop.0+0x2d4/0x6a0
+ __mutex_lock_slowpath+0x1c/0x30
+ mutex_lock+0x50/0x60
+ do_truncate+0x7c/0xe0
+`,
+    want: 'mutex-wait',
+  },
+  {
     name: '2.6 rwsem waiter that is not an mmap lock (an XFS inode lock)',
     stack: `[<ffffffff81264a43>] call_rwsem_down_write_failed+0x13/0x20
 [<ffffffffa02a1c5d>] xfs_ilock+0x9d/0xf0 [xfs]
