@@ -11,7 +11,7 @@ export function compileSchema<T>(name: string): ValidateFunction<T> {
   const compiled = validators.get(name);
   if (compiled) return compiled as ValidateFunction<T>;
   const ajv = registry();
-  const validate = ajv.compile<T>(schemas.get(name) ?? (JSON.parse(install.schemaText(name)) as object));
+  const validate = ajv.compile<T>(schemaObject(name));
   validators.set(name, validate);
   return validate;
 }
@@ -20,6 +20,16 @@ const validators = new Map<string, ValidateFunction>();
 const schemas = new Map<string, object>();
 let ajvInstance: Ajv | undefined;
 
+/** One of schemas/*.schema.json, parsed once per process (the facts schema alone is read by the validator, the fact catalog and rule tests). Read-only. */
+export function schemaObject(name: string): object {
+  let schema = schemas.get(name);
+  if (!schema) {
+    schema = JSON.parse(install.schemaText(name)) as object;
+    schemas.set(name, schema);
+  }
+  return schema;
+}
+
 function registry(): Ajv {
   if (ajvInstance) return ajvInstance;
   // Compiled at every start: the schemas are checked against the JSON Schema meta-schema by the
@@ -27,11 +37,7 @@ function registry(): Ajv {
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } });
   // The facts schema documents each fact's unit and /proc sources in these annotation keywords.
   ajv.addKeyword('x-unit').addKeyword('x-sources');
-  for (const file of install.schemaNames()) {
-    const schema = JSON.parse(install.schemaText(file)) as object;
-    schemas.set(file, schema);
-    ajv.addSchema(schema);
-  }
+  for (const file of install.schemaNames()) ajv.addSchema(schemaObject(file));
   ajvInstance = ajv;
   return ajv;
 }

@@ -1,4 +1,4 @@
-import { install } from '../install.js';
+import { schemaObject } from '../schemas.js';
 import { closest } from '../suggest.js';
 import { ENTITY_KINDS, type EntityKind } from './fact.js';
 
@@ -47,6 +47,6 @@ export class FactCatalog {
 let cached: FactCatalog | undefined;
 
 export function factCatalog(): FactCatalog {
-  cached ??= new FactCatalog(JSON.parse(install.schemaText('facts.schema.json')) as FactsSchema);
+  cached ??= new FactCatalog(schemaObject('facts.schema.json') as FactsSchema);
   return cached;
 }

@@ -3,7 +3,7 @@ import { parseStack, type StackFrame } from '../parsers/stack.js';
 import type { Classification, SignatureCatalog } from '../signatures/catalog.js';
 import type { KernelLogCapture, Snapshot } from '../snapshot/snapshot.js';
 import { known, unknown, type Fact, type FactMap, type SourceRef } from './fact.js';
-import { countByKey, sampleDistinct } from './sample.js';
+import { countByKey, rankedCounts, sampleDistinct } from './sample.js';
 import { WAIT_CLASSES } from '../signatures/wait-classes.js';
 import { REMOTE_ACCESS } from './tasks.js';
 
@@ -174,18 +174,15 @@ export function kernelLogFacts(snapshot: Snapshot, catalog: SignatureCatalog, fa
   const classified = tasks.map((r) => ({ report: r, c: catalog.classify(r.frames) }));
   const reportRefs = (list: { report: HungTaskReport; c: Classification | null }[]): SourceRef[] =>
     sampleDistinct(list, (x) => x.report.comm).flatMap((x) => [ref(x.report.record), ...(x.c ? x.c.frames.map(frameRef) : [])]);
+  const classOf = (x: (typeof classified)[number]): string => (x.c ? x.c.signature.wait_class : 'unclassified');
   const byClass = new Map<string, typeof classified>();
-  for (const x of classified) {
-    const cls = x.c ? x.c.signature.wait_class : 'unclassified';
-    byClass.set(cls, [...(byClass.get(cls) ?? []), x]);
-  }
+  for (const x of classified) byClass.set(classOf(x), [...(byClass.get(classOf(x)) ?? []), x]);
   facts.set('kmsg.hungTaskReports', known(reports.length, sampleDistinct(reports, (r) => r.comm).map((r) => ref(r.record)), 'reports'));
   facts.set('kmsg.hungTasks', known(tasks.length, tasks.length > 0 ? [{ path: capture.source, excerpt: `by command: ${countByKey(tasks, (r) => r.comm)}` }] : [], 'tasks'));
   for (const cls of [...WAIT_CLASSES, 'unclassified']) {
     facts.set(`kmsg.hungTaskWaitClass.${cls}`, known(byClass.get(cls)?.length ?? 0, reportRefs(byClass.get(cls) ?? []), 'tasks'));
   }
-  const summary = [...byClass].sort(([a, x], [b, y]) => y.length - x.length || a.localeCompare(b)).map(([cls, list]) => `${cls} ${list.length}`);
-  facts.set('kmsg.hungTaskWaitSummary', known(summary, reportRefs(classified)));
+  facts.set('kmsg.hungTaskWaitSummary', known(rankedCounts(classified, classOf), reportRefs(classified)));
   const latest = new Map<string, HungTaskReport>();
   for (const r of [...reports].reverse()) if (!latest.has(`${r.comm}:${r.pid}`)) latest.set(`${r.comm}:${r.pid}`, r);
   const latestFirst = [...latest.values()];
@@ -205,7 +202,7 @@ export function kernelLogFacts(snapshot: Snapshot, catalog: SignatureCatalog, fa
   const killRefs = (list: OomKill[]): SourceRef[] => sampleDistinct(list, (k) => k.comm).map((k) => ref(k.record));
   facts.set('kmsg.oomKills', known(kills.length, killRefs(kills), 'kills'));
   facts.set('kmsg.oomKillsMemcg', known(kills.filter((k) => k.memcg).length, killRefs(kills.filter((k) => k.memcg)), 'kills'));
-  facts.set('kmsg.oomVictimCommands', known(perCommand(kills), killRefs(kills)));
+  facts.set('kmsg.oomVictimCommands', known(bounded(rankedCounts(kills, (k) => k.comm)), killRefs(kills)));
   const last = kills.at(-1);
   facts.set('kmsg.lastOomVictim', last ? known(`${last.comm} (${last.pid})`, [ref(last.record)]) : known(null, []));
   facts.set('kmsg.lastOomKillAgeSecs', ageOf(last?.record, 'OOM kill'));
@@ -240,13 +237,6 @@ function unavailable(capture: KernelLogCapture | null): string | null {
 function endRef(capture: KernelLogCapture, end: number, last: KernelLogRecord | undefined): SourceRef {
   if (capture.readAtSecs !== undefined && end === capture.readAtSecs) return { path: capture.source, excerpt: `read at ${end.toFixed(3)} s after boot` };
   return last ? { path: capture.source, line: last.line, excerpt: 'the latest record: the end of this log' } : { path: capture.source };
-}
-
-/** "java 3", "mysqld 1": kills per command, most first. */
-function perCommand(kills: OomKill[]): string[] {
-  const counts = new Map<string, number>();
-  for (const k of kills) counts.set(k.comm, (counts.get(k.comm) ?? 0) + 1);
-  return bounded([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([comm, n]) => `${comm} ${n}`));
 }
 
 function bounded(names: string[]): string[] {

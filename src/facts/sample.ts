@@ -24,12 +24,20 @@ export function sampleDistinct<T>(items: T[], key: (item: T) => string, limit = 
   return picked;
 }
 
+/** ["ps 3998", "pgrep 300", "killall5 1"]: how many items per key, most first, ties by key. */
+export function rankedCounts<T>(items: T[], key: (item: T) => string): string[] {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const k = key(item);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([k, n]) => `${k} ${n}`);
+}
+
 /** "ps 3998, pgrep 300, killall5 1": how many items per key, most first, at most `limit` keys. */
 export function countByKey<T>(items: T[], key: (item: T) => string, limit = 12): string {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  const sorted = [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
-  const shown = sorted.slice(0, limit).map(([k, n]) => `${k} ${n}`);
-  if (sorted.length > limit) shown.push(`${sorted.length - limit} more commands`);
+  const ranked = rankedCounts(items, key);
+  const shown = ranked.slice(0, limit);
+  if (ranked.length > limit) shown.push(`${ranked.length - limit} more commands`);
   return shown.join(', ');
 }

@@ -2,7 +2,7 @@ import type { StackFrame } from '../parsers/stack.js';
 import type { SignatureCatalog, Classification } from '../signatures/catalog.js';
 import { EVIDENCE_SAMPLES, known, unknown, procPath, type Entity, type Fact, type FactMap, type FactView, type SourceRef } from './fact.js';
 import { WAIT_CLASSES } from '../signatures/wait-classes.js';
-import { countByKey, sampleDistinct } from './sample.js';
+import { countByKey, rankedCounts, sampleDistinct } from './sample.js';
 import type { ProcessInfo, TaskTable, ThreadInfo } from './task-table.js';
 
 /** Task states counted as facts, as /proc/PID/stat field 3 prints them (proc(5)). */
@@ -55,23 +55,20 @@ export function taskFacts(table: TaskTable, classifier: Classifier, catalog: Sig
   const stackReason = stackUnreadableReason(unreadable);
   const byClass = new Map<string, BlockedThread[]>();
   const bySignature = new Map<string, BlockedThread[]>();
+  const classOf = (b: BlockedThread): string => classifier.classify(b.thread)?.signature.wait_class ?? 'unclassified';
   for (const b of blocked) {
+    push(byClass, classOf(b), b);
     const c = classifier.classify(b.thread);
-    const cls = c ? c.signature.wait_class : 'unclassified';
-    push(byClass, cls, b);
     if (c) push(bySignature, c.signature.id, b);
   }
-  const classFact = (list: BlockedThread[] | undefined): Fact =>
-    stackReason && blocked.length === unreadable.length && blocked.length > 0
-      ? unknown(stackReason, [threadSource])
-      : known(list?.length ?? 0, stackSamples(list ?? [], classifier), 'threads');
+  // Not one D thread's stack could be read: the classes are unknown, not zero.
+  const noStacks = stackReason && blocked.length > 0 && blocked.length === unreadable.length ? unknown(stackReason, [threadSource]) : null;
+  const classFact = (list: BlockedThread[] | undefined): Fact => noStacks ?? known(list?.length ?? 0, stackSamples(list ?? [], classifier), 'threads');
   for (const cls of [...WAIT_CLASSES, 'unclassified']) facts.set(`tasks.waitClass.${cls}`, classFact(byClass.get(cls)));
-  const breakdown = [...byClass].sort(([a, x], [b, y]) => y.length - x.length || a.localeCompare(b)).map(([cls, list]) => `${cls} ${list.length}`);
+  const breakdown = rankedCounts(blocked, classOf);
   facts.set(
     'tasks.dByWaitClass',
-    stackReason && blocked.length === unreadable.length && blocked.length > 0
-      ? unknown(stackReason, [threadSource])
-      : known(breakdown.length > 0 ? breakdown.join(', ') : 'none', [{ path: '/proc/*/task/*/stack', excerpt: `${blocked.length} D threads classified` }]),
+    noStacks ?? known(breakdown.length > 0 ? breakdown.join(', ') : 'none', [{ path: '/proc/*/task/*/stack', excerpt: `${blocked.length} D threads classified` }]),
   );
   for (const signature of catalog.signatures) facts.set(`tasks.signature.${signature.id}`, classFact(bySignature.get(signature.id)));
   // Frozen tasks show D but wait for no resource; without stacks they cannot be told apart, and count as D.

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { factCatalog } from '../facts/catalog.js';
 import { ENTITY_KINDS, known, unknown, type EntityKind, type Fact, type FactMap, type FactSet, type FactValue, type SourceRef } from '../facts/fact.js';
-import { install } from '../install.js';
+import { schemaObject } from '../schemas.js';
 import type { SignatureCatalog } from '../signatures/catalog.js';
 import type { Rule, Severity } from './rule.js';
 import { closest } from '../suggest.js';
@@ -354,7 +354,7 @@ interface FactsSchemaNode {
 
 /** Value types and units from schemas/facts.schema.json, so that a test cannot feed a rule a value the real facts never have. */
 function factSpecs(): { global: Map<string, FactSpec>; patterns: [RegExp, FactSpec][]; entity: Record<EntityKind, Map<string, FactSpec>> } {
-  const schema = JSON.parse(install.schemaText('facts.schema.json')) as {
+  const schema = schemaObject('facts.schema.json') as {
     properties: { facts: { properties: Record<string, FactsSchemaNode>; patternProperties?: Record<string, FactsSchemaNode> } };
     definitions: Record<string, { properties?: { facts?: { properties?: Record<string, FactsSchemaNode> } } }>;
   };
@@ -397,10 +397,8 @@ interface TestSchema {
   definitions: { case: { properties: { tree: { enum: string[] } } } } & Record<string, unknown>;
 }
 
-let cachedSchema: TestSchema | undefined;
 function testSchema(): TestSchema {
-  cachedSchema ??= JSON.parse(install.schemaText('rule-test.schema.json')) as TestSchema;
-  return cachedSchema;
+  return schemaObject('rule-test.schema.json') as TestSchema;
 }
 
 /**

@@ -1,7 +1,7 @@
 import yaml from 'js-yaml';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest } from '../suggest.js';
-import { install } from '../install.js';
+import { schemaObject } from '../schemas.js';
 import { readBounded, type FileText, type RuleDir } from './rule-dir.js';
 
 export { MAX_RULE_FILE_BYTES } from './rule-dir.js';
@@ -320,9 +320,18 @@ const TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list
  * mapping allows. (Ajv's schemaPath inside a `$ref` does not say which definition it was.)
  */
 export function compileFileSchema<T>(name: string): ValidateFunction<T> {
-  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
-  return ajv.compile<T>(JSON.parse(install.schemaText(name)));
+  let validate = fileValidators.get(name);
+  if (!validate) {
+    // Once per process: rules and signatures load on every run. The meta-schema check is the
+    // schemas test's (test/schemas.test.ts), and unoptimised code validates the same, sooner.
+    const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true, validateSchema: false, code: { optimize: false } });
+    validate = ajv.compile(schemaObject(name));
+    fileValidators.set(name, validate);
+  }
+  return validate as ValidateFunction<T>;
 }
+
+const fileValidators = new Map<string, ValidateFunction>();
 
 /**
  * Ajv's errors as problems at the node they are about, one useful message each. The schemas
