@@ -33,6 +33,12 @@ export interface SnapshotManifest {
   dirs: Record<string, { entries: string[] } | Failed>;
 }
 
+/** The files sampled a second time at the end of collection, and their names in the archive. */
+const SECOND_SAMPLES = [
+  ['statSecond', 'stat.second'],
+  ['vmstatSecond', 'vmstat.second'],
+] as const;
+
 export class SnapshotArchiveError extends Error {
   constructor(file: string, detail: string) {
     super(`${file}: ${detail}`);
@@ -109,15 +115,11 @@ export async function packSnapshotArchive(snapshot: Snapshot, info: CaptureInfo)
     const read = snapshot.dirs.get(path)!;
     manifest.dirs[path] = read.ok ? { entries: read.entries } : failed(read);
   }
-  if (snapshot.statSecond) {
-    const read = snapshot.statSecond.read;
-    manifest.statSecond = { intervalMs: snapshot.statSecond.intervalMs, read: read.ok ? digest(read.text) : failed(read) };
-    if (read.ok) entries.push([`${ROOT}/stat.second`, read.text]);
-  }
-  if (snapshot.vmstatSecond) {
-    const read = snapshot.vmstatSecond.read;
-    manifest.vmstatSecond = { intervalMs: snapshot.vmstatSecond.intervalMs, read: read.ok ? digest(read.text) : failed(read) };
-    if (read.ok) entries.push([`${ROOT}/vmstat.second`, read.text]);
+  for (const [field, name] of SECOND_SAMPLES) {
+    const sample = snapshot[field];
+    if (!sample) continue;
+    manifest[field] = { intervalMs: sample.intervalMs, read: sample.read.ok ? digest(sample.read.text) : failed(sample.read) };
+    if (sample.read.ok) entries.push([`${ROOT}/${name}`, sample.read.text]);
   }
   if (snapshot.kernelLog) {
     const log = snapshot.kernelLog;
@@ -202,11 +204,9 @@ export async function unpackSnapshotArchive(packed: Buffer, file: string): Promi
   for (const [path, entry] of Object.entries(manifest.dirs)) {
     snapshot.dirs.set(path, ('entries' in entry ? { ok: true, entries: entry.entries } : { ok: false, ...entry }) as DirRead);
   }
-  if (manifest.statSecond) {
-    snapshot.statSecond = { intervalMs: manifest.statSecond.intervalMs, read: fileRead(`${ROOT}/stat.second`, manifest.statSecond.read) };
-  }
-  if (manifest.vmstatSecond) {
-    snapshot.vmstatSecond = { intervalMs: manifest.vmstatSecond.intervalMs, read: fileRead(`${ROOT}/vmstat.second`, manifest.vmstatSecond.read) };
+  for (const [field, name] of SECOND_SAMPLES) {
+    const sample = manifest[field];
+    if (sample) snapshot[field] = { intervalMs: sample.intervalMs, read: fileRead(`${ROOT}/${name}`, sample.read) };
   }
   if (manifest.kernelLog) {
     const { read, ...rest } = manifest.kernelLog;
