@@ -27,9 +27,11 @@ export function cpuLoadFacts(snapshot: Snapshot, facts: FactMap): void {
     const cpus = facts.get('cpu.count')!;
     facts.set(
       'cpu.runQueuePerCpu',
-      running.ok && cpus.ok
-        ? known(round(Number(running.value) / Number(cpus.value), 2), [...running.sources, ...cpus.sources], 'tasks per cpu')
-        : unknown(!running.ok ? running.reason : !cpus.ok ? cpus.reason : ''),
+      !running.ok
+        ? unknown(running.reason)
+        : !cpus.ok
+          ? unknown(cpus.reason)
+          : known(round(Number(running.value) / Number(cpus.value), 2), [...running.sources, ...cpus.sources], 'tasks per cpu'),
     );
   }
 
